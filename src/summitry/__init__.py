@@ -1,0 +1,5 @@
+"""summitry: forecast and brief high-stakes negotiations."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
