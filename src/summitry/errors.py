@@ -75,7 +75,10 @@ class InputError(SummitryError):
                 found = found[:77] + "..."
             text += f", found {found}"
         for sub in self.problems:
-            text += "\n  - " + str(sub)
+            line = str(sub)
+            if sub.source and sub.source == self.source:
+                line = line.removeprefix(f"{sub.source}, ").removeprefix(f"{sub.source}: ")
+            text += "\n  - " + line
         return text
 
 
