@@ -178,17 +178,23 @@ def read_log(path: str | Path, n_actors: int, n_dims: int) -> RefLog:
         elif m := re.match(r"Bargain \[\d+, (\d+):(\d+)\] from (\d+)'s perspective", line):
             i, j, h = int(m[1]), int(m[2]), int(m[3])
             if h == i:
-                bi = np.array(_nums(lines[k + 1].split("adopt:")[1]))
-                bj = np.array(_nums(lines[k + 2].split("adopt:")[1]))
+                # threads may interleave other lines: look for the two proposal lines
+                found: dict[int, np.ndarray] = {}
+                for follow in lines[k + 1 : k + 8]:
+                    pm = re.match(r"\s+(\d+) proposes (\d+) adopt:(.*)", follow)
+                    if pm and int(pm[1]) == h and int(pm[2]) not in found:
+                        found[int(pm[2])] = np.array(_nums(pm[3]))
+                    if len(found) == 2:
+                        break
                 assert cur is not None
-                cur.bargains[(i, j)] = (bi, bj)
+                cur.bargains[(i, j)] = (found[i], found[j])
         elif m := re.match(r"Bargains involving actor\s+(\d+): (.*)", line):
             entries = re.findall(r"\[(\d+), (\d+):(\d+)\]", m[2])
             queue_lists[int(m[1])] = [(int(a), int(b), int(c)) for a, b, c in entries]
         elif m := re.match(r"Doing scalarPCE for the (\d+) bargains of actor (\d+)", line):
             nb, actor = int(m[1]), int(m[2])
             j = k
-            while not lines[j].startswith("Probability Opt_i "):
+            while lines[j].strip() != "Probability Opt_i":
                 j += 1
             pending_probs = [_nums(lines[j + 1 + r])[0] for r in range(nb)]
             while not lines[j].startswith("Chosen bargain"):

@@ -19,15 +19,29 @@ what was expected and what was found. :func:`save` writes YAML atomically.
 
 from __future__ import annotations
 
+import importlib
 import os
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from summitry.errors import ParseError, SummitryError
 from summitry.io._common import from_dict, read_bytes, save, to_yaml_text
+from summitry.io.convert import convert
 from summitry.scenario import Scenario
 
-__all__ = ["detect_format", "from_dict", "load", "load_many", "save", "to_yaml_text"]
+__all__ = [
+    "convert",
+    "detect_format",
+    "from_dict",
+    "load",
+    "load_many",
+    "save",
+    "to_yaml_text",
+]
+
+_DECIDE_TAG = re.compile(r"""['"]?#[APMDapmd](?![A-Za-z0-9_])""")
 
 FORMATS = ("yaml", "decide", "ktab-csv", "ktab-xml", "table", "xlsx", "deu")
 
@@ -43,7 +57,7 @@ def detect_format(path: str | os.PathLike[str], data: bytes | None = None) -> st
     if head.startswith("<"):
         return "ktab-xml"
     lines = [ln.strip() for ln in head.splitlines() if ln.strip()]
-    if any(ln[:2] in ("#A", "#P", "#D", "#M") for ln in lines[:200]):
+    if any(_DECIDE_TAG.match(ln) for ln in lines[:200]):
         return "decide"
     if lines and lines[0].lower().startswith("prnrnmc"):
         return "deu"
@@ -56,6 +70,33 @@ def detect_format(path: str | os.PathLike[str], data: bytes | None = None) -> st
     if p.suffix.lower() in (".csv", ".tsv", ".txt"):
         return "table"
     return "yaml"
+
+
+_READERS: dict[str, tuple[str, str]] = {
+    "yaml": ("yaml", "read"),
+    "decide": ("decide", "read"),
+    "ktab-csv": ("ktab", "read_csv"),
+    "ktab-xml": ("ktab", "read_xml"),
+    "table": ("table", "read_csv"),
+    "xlsx": ("table", "read_xlsx"),
+    "deu": ("deu", "read"),
+}
+
+
+def _reader(fmt: str, attr: str | None = None) -> Callable[..., Any]:
+    """The reading function for ``fmt`` (imported lazily: readers may need extras)."""
+    if fmt not in _READERS:
+        raise SummitryError(f"unknown format {fmt!r}; expected one of: {', '.join(FORMATS)}")
+    module, func = _READERS[fmt]
+    name = f"summitry.io.{module}"
+    try:
+        mod = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        raise SummitryError(f"the {fmt} format is not available in this installation") from None
+    reader: Callable[..., Any] = getattr(mod, attr or func)
+    return reader
 
 
 def load(path: str | os.PathLike[str], *, format: str | None = None, **options: Any) -> Scenario:
@@ -73,26 +114,17 @@ def load(path: str | os.PathLike[str], *, format: str | None = None, **options: 
     p = Path(path)
     raw = read_bytes(p)
     fmt = format or detect_format(p, raw)
-    if fmt == "yaml":
-        from summitry.io import yaml as reader
-    elif fmt == "decide":
-        from summitry.io import decide as reader  # type: ignore[no-redef]
-    elif fmt in ("ktab-csv", "ktab-xml"):
-        from summitry.io import ktab as reader  # type: ignore[no-redef]
-    elif fmt in ("table", "xlsx"):
-        from summitry.io import table as reader  # type: ignore[no-redef]
-    elif fmt == "deu":
-        from summitry.io import deu as reader  # type: ignore[no-redef]
-    else:
-        raise SummitryError(f"unknown format {fmt!r}; expected one of: {', '.join(FORMATS)}")
+    reader = _reader(fmt)
     try:
-        return reader.read(p, raw, **options)
+        scenario: Scenario = reader(p, raw, **options)
     except SummitryError:
         raise
-    except (ValueError, KeyError, IndexError, TypeError, UnicodeError, OverflowError) as exc:
+    except (ValueError, KeyError, IndexError, TypeError, UnicodeError, OverflowError,
+            RecursionError) as exc:
         raise ParseError(
             f"cannot read the file as {fmt}: {exc}", source=str(p)
         ) from exc
+    return scenario
 
 
 def load_many(path: str | os.PathLike[str], **options: Any) -> list[Scenario]:
@@ -101,7 +133,6 @@ def load_many(path: str | os.PathLike[str], **options: Any) -> list[Scenario]:
     raw = read_bytes(p)
     fmt = detect_format(p, raw)
     if fmt == "deu":
-        from summitry.io import deu
-
-        return deu.read_all(p, raw, **options)
+        scenarios: list[Scenario] = _reader("deu", "read_all")(p, raw, **options)
+        return scenarios
     return [load(p, **options)]

@@ -35,7 +35,7 @@ def weighted_median(
     w = np.where(active, weights, 0.0)
     total = w.sum(axis=1)
     # no weight at all: plain median of the active actors
-    plain = np.where(total > 0, w, np.where(active, 1.0, 0.0))
+    plain = np.where(total[:, None, :] > 0, w, np.where(active, 1.0, 0.0))
     tot = plain.sum(axis=1)
     order = np.argsort(np.where(active, positions, np.inf), axis=1, kind="stable")
     xs = np.take_along_axis(positions, order, axis=1)
