@@ -322,6 +322,126 @@ def convert(
     err.print(f"wrote {output}")
 
 
+# --- database ---------------------------------------------------------------------------------
+
+db_app = typer.Typer(help="The scenario database: versions, export, import, backup.",
+                     no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+DbOpt = Annotated[Path | None, typer.Option(
+    "--db", help="Database file (default: $SUMMITRY_DB or ~/.local/share/summitry/summitry.db).")]
+
+
+def _store(db: Path | None) -> Any:
+    from summitry.store import Store
+
+    return Store(db)
+
+
+@db_app.command("save")
+def db_save(
+    file: Annotated[Path, typer.Argument(help="Scenario file (any supported format).")],
+    db: DbOpt = None,
+    slug: Annotated[str | None, typer.Option(help="Name in the database.")] = None,
+    message: Annotated[str, typer.Option("--message", "-m", help="What changed.")] = "",
+) -> None:
+    """Save a scenario as a new version (earlier versions are kept)."""
+    from summitry.io import load
+
+    with _store(db) as store:
+        info = store.save_scenario(load(file), slug=slug, message=message)
+    out.print(f"saved {info.slug} version {info.version}")
+
+
+@db_app.command("list")
+def db_list(db: DbOpt = None) -> None:
+    """List the scenarios in the database with their latest version."""
+    with _store(db) as store:
+        rows = store.list_scenarios()
+    table = Table(title="Scenarios", title_justify="left")
+    for col in ("slug", "title", "version", "saved"):
+        table.add_column(col)
+    for v in rows:
+        table.add_row(v.slug, v.title, str(v.version), v.created[:19])
+    out.print(table)
+
+
+@db_app.command("history")
+def db_history(slug: str, db: DbOpt = None) -> None:
+    """Every saved version of a scenario."""
+    with _store(db) as store:
+        rows = store.history(slug)
+    table = Table(title=f"{slug}: versions", title_justify="left")
+    for col in ("version", "saved", "message", "hash"):
+        table.add_column(col)
+    for v in rows:
+        table.add_row(str(v.version), v.created[:19], v.message, v.content_hash[:12])
+    out.print(table)
+
+
+@db_app.command("diff")
+def db_diff(slug: str, old: int, new: int, db: DbOpt = None) -> None:
+    """What changed between two versions."""
+    with _store(db) as store:
+        changes = store.diff(slug, old, new)
+    if not changes:
+        out.print("no changes")
+    for c in changes:
+        out.print(f"{c['path']}: {json.dumps(c['old'])} → {json.dumps(c['new'])}")
+
+
+@db_app.command("restore")
+def db_restore(slug: str, version: int, db: DbOpt = None) -> None:
+    """Make an old version the newest again (as a new version; history is kept)."""
+    with _store(db) as store:
+        info = store.restore(slug, version)
+    out.print(f"restored {slug} version {version} as version {info.version}")
+
+
+@db_app.command("export")
+def db_export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="JSON file to write.")],
+    db: DbOpt = None,
+) -> None:
+    """Export the whole database as one JSON document (lossless)."""
+    from summitry.io._common import atomic_write
+
+    with _store(db) as store:
+        doc = store.export()
+    atomic_write(output, json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
+    err.print(f"wrote {output}")
+
+
+@db_app.command("import")
+def db_import(
+    file: Annotated[Path, typer.Argument(help="A file written by `summitry db export`.")],
+    db: DbOpt = None,
+) -> None:
+    """Import an export into an empty database."""
+    try:
+        doc = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        fail(f"{file}: file not found")
+    except (ValueError, UnicodeDecodeError) as exc:
+        fail(f"{file}: not a JSON export ({exc})")
+    if not isinstance(doc, dict):
+        fail(f"{file}: expected a JSON object written by `summitry db export`")
+    with _store(db) as store:
+        counts = store.import_(doc)
+    out.print(", ".join(f"{n} {t}" for t, n in counts.items()))
+
+
+@db_app.command("backup")
+def db_backup(
+    output: Annotated[Path, typer.Option("--output", "-o", help="New database file.")],
+    db: DbOpt = None,
+) -> None:
+    """A consistent copy of the live database."""
+    with _store(db) as store:
+        store.backup(output)
+    err.print(f"wrote {output}")
+
+
 # --- entry point ------------------------------------------------------------------------------
 
 
