@@ -331,7 +331,7 @@ def split_capability(values: Sequence[tuple[str, float]]) -> tuple[float, dict[s
 
 
 def suggest(name: str, known: Sequence[str]) -> str:
-    """``", did you mean 'X'?"`` for a close known name, else ``""``."""
+    """``" (did you mean 'X'?)"`` for a close known name, else ``""``."""
     import difflib
 
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
@@ -339,12 +339,20 @@ def suggest(name: str, known: Sequence[str]) -> str:
 
 
 def raise_problems(problems: Sequence[InputError], source: str) -> None:
-    """Raise the one problem, or a :class:`ValidationError` listing them all; no-op if none."""
+    """Raise the one problem, or a :class:`ValidationError` listing them all; no-op if none.
+
+    Problems located at rows are listed in row order, the others after them.
+    """
     if not problems:
         return
     if len(problems) == 1:
         raise problems[0]
-    shown = list(problems[:MAX_PROBLEMS])
+
+    def order(p: InputError) -> tuple[int, int]:
+        m = re.match(r"row (\d+)", p.location or "")
+        return (0, int(m.group(1))) if m else (1, 0)
+
+    shown = sorted(problems, key=order)[:MAX_PROBLEMS]
     more = f" (the first {MAX_PROBLEMS} are listed)" if len(problems) > MAX_PROBLEMS else ""
     raise ValidationError(f"{len(problems)} problems in the file{more}", source=source,
                           problems=shown)
