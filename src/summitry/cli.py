@@ -144,6 +144,10 @@ def forecast(
         "--history", help="Add the dynamic models' rounds (table and JSON).")] = False,
     exact: Annotated[bool, typer.Option(
         "--exact", help="Use the bit-exact reference arithmetic where a model has one.")] = False,
+    executor: Annotated[str, typer.Option(
+        "--executor", help="Where Monte Carlo chunks run: serial, process or dask.")] = "serial",
+    workers: Annotated[int | None, typer.Option(
+        help="Workers of --executor process/dask (default: all CPUs).")] = None,
 ) -> None:
     """Forecast every issue of a scenario with one or more models."""
     from summitry.forecast import forecast as run
@@ -169,8 +173,13 @@ def forecast(
             if task is not None:
                 bar.update(task, completed=done, total=total)
 
-        result = run(scenario, names, draws=draws, seed=seed, params=params,
-                     weights=parse_weights(weight) or None, progress=report)
+        ex = _make_executor(executor, workers) if draws > 1 else None
+        try:
+            result = run(scenario, names, draws=draws, seed=seed, params=params,
+                         weights=parse_weights(weight) or None, progress=report, executor=ex)
+        finally:
+            if ex is not None:
+                ex.close()
     if fmt == "json":
         sys.stdout.write(json.dumps(result.to_dict(history=history), indent=2) + "\n")
     elif fmt == "csv":
@@ -199,7 +208,14 @@ def _apply_generic(params: dict[str, dict[str, Any]], names: list[str] | None,
 def _progress_bar(draws: int) -> Any:
     from contextlib import nullcontext
 
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     if draws < 5000 or not err.is_terminal:
         class _Quiet:
@@ -210,8 +226,9 @@ def _progress_bar(draws: int) -> Any:
                 return None
 
         return nullcontext(_Quiet())
-    return Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                    console=err, transient=True)
+    return Progress(TextColumn(f"Monte Carlo, {draws:,} draws"), BarColumn(),
+                    TaskProgressColumn(), TimeElapsedColumn(), TextColumn("eta"),
+                    TimeRemainingColumn(), console=err, transient=True)
 
 
 def _print_forecast(result: Any, *, history: bool) -> None:
@@ -440,6 +457,516 @@ def db_backup(
     with _store(db) as store:
         store.backup(output)
     err.print(f"wrote {output}")
+
+
+# --- signals, precedents, backtests (docs/probabilities.md) ----------------------------------
+
+
+def _parse_date(text: str | None, option: str = "--date") -> Any:
+    import datetime as dt
+
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        fail(f"{option}: expected a date YYYY-MM-DD, found {text!r}")
+    return None  # pragma: no cover - fail raises
+
+
+def _model_list(model: list[str] | None) -> list[str] | None:
+    if not model:
+        return None
+    return [n.strip() for m in model for n in m.split(",") if n.strip()]
+
+
+def _filters(base: Any, era: str | None, years: str | None, summit_format: list[str] | None,
+             all_summits: bool, min_confidence: str | None, confidence_weights: bool) -> Any:
+    """The reference-class filters: the scenario's ``reference.filters``, then options."""
+    from summitry.reference import Filters
+
+    flt = Filters.from_mapping(base)
+    changes: dict[str, Any] = {}
+    if era is not None:
+        changes["era"] = era
+    if years is not None:
+        changes["years"] = Filters.from_mapping({"years": years}).years
+    if summit_format:
+        changes["format"] = tuple(f.strip() for s in summit_format for f in s.split(",")
+                                  if f.strip())
+    if all_summits:
+        changes["core"] = False
+    if min_confidence is not None:
+        changes["min_confidence"] = min_confidence
+    if confidence_weights:
+        changes["confidence_weights"] = True
+    return flt.replace(**changes)
+
+
+EraOpt = Annotated[str | None, typer.Option(
+    "--era", help="all, cold_war (≤ 1991) or post_cold_war.", show_default=False)]
+YearsOpt = Annotated[str | None, typer.Option(
+    "--years", help="Start years, e.g. 1985-2000 (either end may be left out).",
+    show_default=False)]
+SummitFormatOpt = Annotated[list[str] | None, typer.Option(
+    "--summit-format", help="Keep summits of this format (bilateral, four_power, "
+    "multilateral_sidelines; repeatable).", show_default=False)]
+AllSummitsOpt = Annotated[bool, typer.Option(
+    "--all-summits", help="Include summits outside the core bilateral set.")]
+MinConfOpt = Annotated[str | None, typer.Option(
+    "--min-confidence", help="Drop rows coded with less confidence (low, medium, high).",
+    show_default=False)]
+ConfWeightsOpt = Annotated[bool, typer.Option(
+    "--confidence-weights", help="Weight rows by coding confidence (1, 2/3, 1/3).")]
+
+
+def _pct(p: float) -> str:
+    return f"{100 * p:.1f}%"
+
+
+@app.command("signal")
+def signal_cmd(
+    file: Annotated[Path, typer.Argument(help="Scenario file (summitry YAML or JSON).")],
+    observe: Annotated[str, typer.Option("--observe", help="Id of the signal seen (or, with "
+                                         "--absent, looked for and not seen).")],
+    absent: Annotated[bool, typer.Option("--absent", help="The signal was looked for and "
+                                         "not seen (absence is evidence too).")] = False,
+    note: Annotated[str, typer.Option("--note", help="Why, or the source.")] = "",
+    date: Annotated[str | None, typer.Option("--date", help="Date of the observation, "
+                                             "YYYY-MM-DD (default: today).")] = None,
+    model: Annotated[list[str] | None, typer.Option(
+        "--model", "-m", help="Models behind the starting prior (default: all).")] = None,
+    draws: Annotated[int, typer.Option(help="Monte Carlo draws of the starting prior.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Monte Carlo seed of the starting prior.")] = 1,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """Record a signal in a scenario file and print the updated outcome probabilities.
+
+    The update starts from the latest posterior in the file's update log; with an empty
+    log, from the models' probabilities pooled with the base rates (then the signals the
+    file already marks). The file is rewritten atomically with the new entry appended.
+    """
+    from summitry.signals import record
+
+    check_format(fmt, ("table", "json"))
+    if draws < 1:
+        fail(f"--draws: expected a whole number ≥ 1, found {draws}")
+    when = _parse_date(date)
+    updated = record(file, observe, absent=absent, note=note, date=when,
+                     models=_model_list(model), draws=draws, seed=seed)
+    entry = updated.updates[-1]
+    if fmt == "json":
+        sys.stdout.write(json.dumps(entry.model_dump(mode="json"), indent=2) + "\n")
+        return
+    table = Table(title=f"{observe} {entry.status} on {entry.date.isoformat()} · update "
+                  f"{len(updated.updates)} of {file}", title_justify="left")
+    for col in ("Outcome", "Before", "After", "Change"):
+        table.add_column(col, justify="left" if col == "Outcome" else "right")
+    for name in updated.outcome_names:
+        a, b = entry.prior[name], entry.posterior[name]
+        table.add_row(name, _pct(a), _pct(b), f"{100 * (b - a):+.1f} pts")
+    out.print(table)
+    if entry.note:
+        out.print(f"[dim]note: {entry.note}[/dim]", markup=True)
+
+
+@app.command("signals")
+def signals_cmd(
+    file: FileArg = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """Show the evidence × outcome matrix (ACH) and the update history of a scenario."""
+    from summitry.backtest import json_records
+    from summitry.signals import evidence_matrix
+
+    check_format(fmt, ("table", "json"))
+    scenario = load_scenario(file)
+    matrix = evidence_matrix(scenario)
+    if fmt == "json":
+        doc = {"outcomes": list(scenario.outcome_names),
+               "evidence": json_records(matrix.reset_index()),
+               "updates": [u.model_dump(mode="json") for u in scenario.updates]}
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        return
+    names = list(scenario.outcome_names)
+    table = Table(title="Evidence × outcome: P(signal | outcome)", title_justify="left")
+    table.add_column("Signal", overflow="fold")
+    table.add_column("Status")
+    table.add_column("Group", style="dim", overflow="fold")
+    for n in names:
+        table.add_column(n, justify="right")
+    table.add_column("Diag.", justify="right")
+    def cell(x: Any, fmt: str = "g") -> str:
+        x = float(x)
+        return "—" if x != x else format(x, fmt)  # NaN: a signal without likelihoods
+
+    for sid, row in matrix.iterrows():
+        table.add_row(str(sid), str(row["status"]), str(row["group"]),
+                      *[cell(row[n]) for n in names], cell(row["diagnosticity"], ".2f"))
+    out.print(table)
+    if not scenario.signals:
+        out.print("[dim]The scenario declares no signals.[/dim]")
+    if not scenario.updates:
+        out.print("[dim]No updates recorded yet; record one with: summitry signal FILE "
+                  "--observe ID[/dim]")
+        return
+    hist = Table(title="Update history", title_justify="left")
+    for col in ("Date", "Signal", "Status", *names, "Note"):
+        hist.add_column(col, justify="right" if col in names else "left", overflow="fold")
+    for u in scenario.updates:
+        hist.add_row(u.date.isoformat(), u.signal, u.status,
+                     *[f"{_pct(u.prior[n])} → {_pct(u.posterior[n])}" for n in names],
+                     u.note)
+    out.print(hist)
+
+
+@app.command("precedents")
+def precedents_cmd(
+    file: FileArg = None,
+    k: Annotated[int, typer.Option("-k", help="Most similar summits to list.")] = 5,
+    era: EraOpt = None,
+    years: YearsOpt = None,
+    summit_format: SummitFormatOpt = None,
+    all_summits: AllSummitsOpt = False,
+    min_confidence: MinConfOpt = None,
+    confidence_weights: ConfWeightsOpt = False,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """Base rates of the summit record and the closest precedents with their outcomes.
+
+    The filters start from the scenario's reference.filters; the options override them.
+    """
+    from summitry.backtest import json_records
+    from summitry.reference import base_rates, closest_precedents
+
+    check_format(fmt, ("table", "json"))
+    if k < 0:
+        fail(f"-k: expected a whole number ≥ 0, found {k}")
+    scenario = load_scenario(file)
+    ref = scenario.reference
+    flt = _filters(ref.filters if ref is not None else None, era, years, summit_format,
+                   all_summits, min_confidence, confidence_weights)
+    rates = base_rates(flt)
+    mapping = dict(ref.mapping) if ref is not None else {}
+    prec = closest_precedents(scenario, k)
+    if fmt == "json":
+        doc = {"base_rates": rates.to_dict(), "mapping": mapping,
+               "precedents": json_records(prec.assign(year=prec["year"].astype(int)))}
+        sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
+        return
+    shown = ", ".join(f"{key}={val}" for key, val in flt.to_dict().items()) or "default"
+    table = Table(title=f"Base rates · {rates.n} summits (filters: {shown})",
+                  title_justify="left")
+    for col in ("Outcome code", "Rate", "Summits", "Named outcome"):
+        table.add_column(col, justify="right" if col in ("Rate", "Summits") else "left")
+    for code, rate in rates.items():
+        table.add_row(code, _pct(rate), fmt_num(rates.counts[code]), mapping.get(code, ""))
+    out.print(table)
+    pt = Table(title="Closest precedents (* = listed in the scenario)", title_justify="left")
+    for col in ("Summit", "Leaders", "Outcome", "Similarity", "Shared agenda"):
+        pt.add_column(col, justify="right" if col == "Similarity" else "left")
+    for _, row in prec.iterrows():
+        label = f"{'* ' if row['explicit'] else ''}{row['summit_id']}"
+        who = f"{row['us_leader']} – {row['soviet_russian_leader']}"
+        outcome = str(row["outcome"]) + (f"\n[dim]→ {row['outcome_name']}[/dim]"
+                                         if row["outcome_name"] else "")
+        pt.add_row(label, who, outcome, f"{float(row['similarity']):.2f}", str(row["shared"]))
+    out.print(pt)
+
+
+backtest_app = typer.Typer(
+    help="Backtests: published cases (absolute error per model) and the summit record "
+    "(leave-one-out base rates vs uniform). Without a subcommand: both.",
+    invoke_without_command=True, no_args_is_help=False,
+)
+app.add_typer(backtest_app, name="backtest")
+
+BtFormatOpt = Annotated[str | None, typer.Option(
+    "--format", "-f", help="table or json (default: table).", show_default=False)]
+
+
+def _bt_format(ctx: typer.Context, fmt: str | None) -> str:
+    parent = ctx.parent.params.get("fmt") if ctx.parent is not None else None
+    return check_format(fmt or parent or "table", ("table", "json"))
+
+
+@backtest_app.callback()
+def backtest_main(ctx: typer.Context, fmt: BtFormatOpt = None) -> None:
+    """Run the backtests (both when no subcommand is given)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from summitry.backtest import backtest_cases, backtest_summits
+
+    fmt = check_format(fmt or "table", ("table", "json"))
+    results = [backtest_cases(), backtest_summits()]
+    if fmt == "json":
+        sys.stdout.write(json.dumps({r.name: r.to_dict() for r in results}, indent=2) + "\n")
+        return
+    _print_cases(results[0])
+    _print_summits(results[1])
+
+
+@backtest_app.command("cases")
+def backtest_cases_cmd(
+    ctx: typer.Context,
+    model: Annotated[list[str] | None, typer.Option(
+        "--model", "-m", help="Models to score (default: all).")] = None,
+    fmt: BtFormatOpt = None,
+) -> None:
+    """Score every model on the published cases (1994 car emissions: actual 8.833 years)."""
+    from summitry.backtest import backtest_cases
+
+    fmt = _bt_format(ctx, fmt)
+    result = backtest_cases(_model_list(model))
+    if fmt == "json":
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+    else:
+        _print_cases(result)
+
+
+@backtest_app.command("summits")
+def backtest_summits_cmd(
+    ctx: typer.Context,
+    era: EraOpt = None,
+    years: YearsOpt = None,
+    summit_format: SummitFormatOpt = None,
+    all_summits: AllSummitsOpt = False,
+    min_confidence: MinConfOpt = None,
+    confidence_weights: ConfWeightsOpt = False,
+    smoothing: Annotated[float, typer.Option(
+        help="Pseudo-count added to every outcome code (0.5 avoids probability-0 misses).")]
+    = 0.0,
+    mode: Annotated[str, typer.Option(
+        help="loo (from all other summits) or prequential (from earlier ones).")] = "loo",
+    fmt: BtFormatOpt = None,
+) -> None:
+    """Forecast each summit by the base rates of the others; Brier/log/RPS vs uniform."""
+    from summitry.backtest import backtest_summits
+
+    fmt = _bt_format(ctx, fmt)
+    flt = _filters(None, era, years, summit_format, all_summits, min_confidence,
+                   confidence_weights)
+    result = backtest_summits(flt, smoothing=smoothing, mode=mode)
+    if fmt == "json":
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+    else:
+        _print_summits(result)
+
+
+def _print_cases(result: Any) -> None:
+    table = Table(title="Published cases: point forecast vs actual", title_justify="left")
+    for col in ("Case", "Model", "Forecast", "Actual", "Abs. error", "Note"):
+        table.add_column(col, justify="right" if col in ("Forecast", "Actual", "Abs. error")
+                         else "left")
+    for _, r in result.frame.iterrows():
+        solved = r["note"] == ""
+        table.add_row(str(r["case"]), str(r["model"]),
+                      f"{r['forecast']:.3f}" if solved else "—", f"{r['actual']:.3f}",
+                      f"{r['abs_error']:.3f}" if solved else "—", str(r["note"]))
+    out.print(table)
+    best = result.summary.get("best_model")
+    if best:
+        out.print(f"Lowest error: {best} ({result.summary['mae_by_model'][best]:.3f}).")
+
+
+def _print_summits(result: Any) -> None:
+    s = result.summary
+    shown = ", ".join(f"{key}={val}" for key, val in s["filters"].items()) or "default"
+    table = Table(title=f"Summit record, {s['mode']} base-rate forecasts · {s['n']} summits "
+                  f"(filters: {shown})", title_justify="left")
+    for col in ("Score", "Base rates", "Uniform", "Skill"):
+        table.add_column(col, justify="left" if col == "Score" else "right")
+    labels = {"brier": "Brier (lower is better)", "log_score": "Log score (higher is better)",
+              "rps": "Ranked probability score (lower)"}
+    for key, label in labels.items():
+        table.add_row(label, f"{s[key]:.4f}", f"{s[key + '_uniform']:.4f}",
+                      f"{100 * s[key + '_skill']:+.1f}%")
+    out.print(table)
+
+
+# --- Monte Carlo executors, what-if, sensitivity (docs/monte-carlo.md) -------------------------
+
+
+def _make_executor(name: str, workers: int | None) -> Any:
+    """The executor named on the command line (``None`` for serial: run_batch's default)."""
+    from summitry.executors import EXECUTORS, get_executor
+
+    key = name.strip().lower()
+    if key not in EXECUTORS:
+        fail(f"--executor: unknown executor {name!r}; expected one of: {', '.join(EXECUTORS)}")
+    if workers is not None and workers < 1:
+        fail(f"--workers: expected a whole number ≥ 1, found {workers}")
+    if key == "serial":
+        return None
+    if key == "process":
+        return get_executor("process", workers=workers)
+    return get_executor("dask", **({"n_workers": workers} if workers else {}))
+
+
+def _run_with_progress(draws: int, fn: Callable[[Any], Any]) -> Any:
+    """Call ``fn(progress)`` under the rich progress bar (long Monte Carlo runs only)."""
+    with _progress_bar(draws) as bar:
+        task = bar.add_task("Monte Carlo", total=None) if draws > 1 else None
+
+        def report(done: int, total: int) -> None:
+            if task is not None:
+                bar.update(task, completed=done, total=total)
+
+        return fn(report)
+
+
+def _arrow(base: str, new: str, change: str) -> str:
+    return f"{base} → {new} [dim]({change})[/dim]"
+
+
+@app.command("whatif")
+def whatif_cmd(
+    file: FileArg = None,
+    drop: Annotated[list[str] | None, typer.Option(
+        "--drop", help="Drop an actor, by id or name (repeatable).")] = None,
+    assign: Annotated[list[str] | None, typer.Option(
+        "--set", help="Set an input: ACTOR.ISSUE.position|salience|capability=VALUE or "
+        "ACTOR.capability=VALUE (repeatable).")] = None,
+    merge: Annotated[list[str] | None, typer.Option(
+        "--merge", help="Merge actors into a coalition: A+B=NEW_ID (repeatable).")] = None,
+    model: Annotated[list[str] | None, typer.Option(
+        "--model", "-m", help="Model to run (repeat, or comma-separated; default: all).")] = None,
+    draws: Annotated[int, typer.Option(help="Monte Carlo draws (1 = point forecast).")] = 1,
+    seed: Annotated[int, typer.Option(help="Monte Carlo seed (the same for both runs).")] = 1,
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", "-p", help="Model setting MODEL.NAME=VALUE (repeatable).")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    executor: Annotated[str, typer.Option(
+        "--executor", help="Where Monte Carlo chunks run: serial, process or dask.")] = "serial",
+    workers: Annotated[int | None, typer.Option(
+        help="Workers of --executor process/dask (default: all CPUs).")] = None,
+) -> None:
+    """Forecast a changed scenario beside the base one (drop, set, merge actors)."""
+    from summitry.whatif import apply_changes, compare
+
+    check_format(fmt, ("table", "json"))
+    if not (drop or assign or merge):
+        fail("nothing to change: give --drop ACTOR, --set ACTOR.ISSUE.FIELD=VALUE or "
+             "--merge A+B=NAME")
+    if draws < 1:
+        fail(f"--draws: expected a whole number ≥ 1, found {draws}")
+    scenario = load_scenario(file)
+    changed, changes = apply_changes(scenario, drop=drop or (), assign=assign or (),
+                                     merge=merge or ())
+    params = parse_params(param)
+    names = _model_list(model)
+    _apply_generic(params, names, scenario)
+    ex = _make_executor(executor, workers)
+    try:
+        result = _run_with_progress(draws, lambda report: compare(
+            scenario, changed, names, draws=draws, seed=seed, params=params, changes=changes,
+            progress=report, executor=ex))
+    finally:
+        if ex is not None:
+            ex.close()
+    if fmt == "json":
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+        return
+    title = scenario.meta.title or scenario.id or "scenario"
+    mc = f" · {draws:,} draws, seed {seed}" if draws > 1 else ""
+    table = Table(title=f"What if: {'; '.join(changes)} — {title}{mc}\n"
+                  "[dim]base → what-if (change)[/dim]", title_justify="left")
+    table.add_column("Issue")
+    for m in result.models:
+        table.add_column(m, justify="right")
+    frame = result.issue_frame()
+    for iss in scenario.issues:
+        cells = []
+        for m in result.models:
+            row = frame[(frame["model"] == m) & (frame["issue"] == iss.id)].iloc[0]
+            cells.append(_arrow(fmt_num(float(row["base"])), fmt_num(float(row["whatif"])),
+                                f"{float(row['change']):+.3g}"))
+        table.add_row(iss.label, *cells)
+    out.print(table)
+    if scenario.outcomes:
+        oc = result.outcome_frame()
+        pt = Table(title="Named outcomes", title_justify="left")
+        pt.add_column("Outcome")
+        cols = [*result.models, "combined"]
+        for m in cols:
+            pt.add_column(m, justify="right", style="bold" if m == "combined" else None)
+        for name in scenario.outcome_names:
+            cells = []
+            for m in cols:
+                row = oc[(oc["model"] == m) & (oc["outcome"] == name)].iloc[0]
+                cells.append(_arrow(f"{row['base']:.0%}", f"{row['whatif']:.0%}",
+                                    f"{100 * row['change']:+.0f} pts"))
+            pt.add_row(name, *cells)
+        out.print(pt)
+        if draws == 1:
+            out.print("[dim]Point forecast: each model names one outcome. Run with "
+                      "--draws 10000 for probabilities.[/dim]")
+
+
+@app.command("sensitivity")
+def sensitivity_cmd(
+    file: FileArg = None,
+    model: Annotated[list[str] | None, typer.Option(
+        "--model", "-m", help="Model to run (repeat, or comma-separated; default: all).")] = None,
+    top: Annotated[int, typer.Option(
+        help="Inputs shown per model and issue in the table (0 = all).")] = 10,
+    issue: Annotated[list[str] | None, typer.Option(
+        "--issue", "-i", help="Only these outcome issues (repeatable).")] = None,
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", "-p", help="Model setting MODEL.NAME=VALUE (repeatable).")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+) -> None:
+    """One-at-a-time sensitivity: which inputs move each issue's outcome most."""
+    from summitry.sensitivity import (
+        CAPABILITY_STEP,
+        POSITION_STEP,
+        SALIENCE_STEP,
+        elasticities,
+        tornado,
+    )
+
+    check_format(fmt, ("table", "json", "csv"))
+    if top < 0:
+        fail(f"--top: expected a whole number ≥ 0, found {top}")
+    scenario = load_scenario(file)
+    params = parse_params(param)
+    names = _model_list(model)
+    _apply_generic(params, names, scenario)
+    frame = elasticities(scenario, names, params=params)
+    if issue:
+        for iid in issue:
+            scenario.issue(iid)  # raises UnknownNameError naming the issues
+        frame = frame[frame["issue"].isin(issue)].reset_index(drop=True)
+    if fmt == "json":
+        sys.stdout.write(json.dumps(frame.to_dict("records"), indent=2) + "\n")
+        return
+    if fmt == "csv":
+        sys.stdout.write(frame.to_csv(index=False))
+        return
+    title = scenario.meta.title or scenario.id or "scenario"
+    out.print(f"[bold]Sensitivity — {title}[/bold]\n[dim]Each input moved alone: position "
+              f"±{POSITION_STEP:g}% of the scale, salience ±{SALIENCE_STEP:g}, capability "
+              f"±{CAPABILITY_STEP:.0%}. Low/High: the outcome at the input's low/high value; "
+              "Elast.: the outcome's change as a share of its scale per unit of input.[/dim]")
+    for m in dict.fromkeys(frame["model"]):
+        for iss in scenario.issues:
+            rows = tornado(frame, iss.id, model=m, top=top or None)
+            sub = frame[(frame["model"] == m) & (frame["issue"] == iss.id)]
+            if sub.empty:
+                continue
+            base = float(sub["base"].iloc[0])
+            t = Table(title=f"{m} · {iss.label}: outcome {fmt_num(base)}", title_justify="left")
+            for col in ("Actor", "Input", "Issue", "Range", "Low", "High", "Δ", "Elast."):
+                t.add_column(col, justify="left" if col in ("Actor", "Input", "Issue")
+                             else "right")
+            for r in rows.to_dict("records"):
+                t.add_row(str(r["actor"]), str(r["input"]), str(r["input_issue"]),
+                          f"{fmt_num(r['input_low'])}–{fmt_num(r['input_high'])}",
+                          fmt_num(r["low"]), fmt_num(r["high"]), f"{r['delta']:+.3g}",
+                          f"{r['elasticity']:+.3f}")
+            if rows.empty:
+                t.add_row("[dim]no input moves this outcome[/dim]", "", "", "", "", "", "", "")
+            out.print(t)
 
 
 # --- entry point ------------------------------------------------------------------------------
