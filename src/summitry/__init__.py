@@ -34,6 +34,7 @@ from summitry.scenario import (
     Stance,
     Uncertainty,
 )
+from summitry.simulate import simulate
 
 __version__ = "0.1.0"
 
@@ -68,4 +69,5 @@ __all__ = [
     "model_names",
     "register",
     "save",
+    "simulate",
 ]
