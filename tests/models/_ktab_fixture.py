@@ -99,6 +99,7 @@ class Challenge:
     target: int  # -1: no advantageous target
     prob: float = float("nan")  # Est by actor of prob that [actor > target]
     gain: float = float("nan")  # ... expected gain to actor
+    prob_rcvr: float = float("nan")  # Est by target of prob that [actor > target]
 
 
 @dataclass
@@ -112,7 +113,13 @@ class Queue:
 @dataclass
 class Turn:
     challenges: dict[int, Challenge] = field(default_factory=dict)
+    # (initiator, receiver) -> (initiator's, receiver's position), 0-100, from the
+    # initiator's perspective, the receiver's perspective and the power-weighted compromise
     bargains: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    bargains_rcvr: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict)
+    bargains_pw: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict)
     queues: dict[int, Queue] = field(default_factory=dict)
     positions: np.ndarray | None = None  # (A, I) after the turn, 0-100, 4 dp
     ideals: np.ndarray | None = None
@@ -163,13 +170,16 @@ def read_log(path: str | Path, n_actors: int, n_dims: int) -> RefLog:
         elif m := re.match(r"In turn \d+ actor (\d+) has most advantageous target (\d+)", line):
             i, j = int(m[1]), int(m[2])
             ch = Challenge(i, j)
-            for follow in lines[k + 1 : k + 4]:
+            for follow in lines[k + 1 : k + 8]:
                 em = re.match(
                     r"Est by\s+(\d+) of prob (\S+) that \[\s*(\d+)>\s*(\d+)\], with expected "
                     r"gain to\s+(\d+) of (\S+)", follow)
-                if em and int(em[1]) == i and int(em[5]) == i:
+                if not em or int(em[3]) != i or int(em[4]) != j:
+                    continue
+                if int(em[1]) == i and int(em[5]) == i:
                     ch.prob, ch.gain = float(em[2]), float(em[6])
-                    break
+                elif int(em[1]) == j:
+                    ch.prob_rcvr = float(em[2])
             assert cur is not None
             cur.challenges[i] = ch
         elif m := re.match(r"In turn \d+ Actor (\d+) has no advantageous targets", line):
@@ -177,17 +187,27 @@ def read_log(path: str | Path, n_actors: int, n_dims: int) -> RefLog:
             cur.challenges[int(m[1])] = Challenge(int(m[1]), -1)
         elif m := re.match(r"Bargain \[\d+, (\d+):(\d+)\] from (\d+)'s perspective", line):
             i, j, h = int(m[1]), int(m[2]), int(m[3])
-            if h == i:
-                # threads may interleave other lines: look for the two proposal lines
-                found: dict[int, np.ndarray] = {}
-                for follow in lines[k + 1 : k + 8]:
-                    pm = re.match(r"\s+(\d+) proposes (\d+) adopt:(.*)", follow)
-                    if pm and int(pm[1]) == h and int(pm[2]) not in found:
-                        found[int(pm[2])] = np.array(_nums(pm[3]))
-                    if len(found) == 2:
-                        break
-                assert cur is not None
-                cur.bargains[(i, j)] = (found[i], found[j])
+            # threads may interleave other lines: look for the two proposal lines
+            found: dict[int, np.ndarray] = {}
+            for follow in lines[k + 1 : k + 8]:
+                pm = re.match(r"\s+(\d+) proposes (\d+) adopt:(.*)", follow)
+                if pm and int(pm[1]) == h and int(pm[2]) not in found:
+                    found[int(pm[2])] = np.array(_nums(pm[3]))
+                if len(found) == 2:
+                    break
+            assert cur is not None
+            (cur.bargains if h == i else cur.bargains_rcvr)[(i, j)] = (found[i], found[j])
+        elif m := re.match(r"Power-weighted compromise \[\d+, (\d+):(\d+)\]", line):
+            i, j = int(m[1]), int(m[2])
+            found = {}
+            for follow in lines[k + 1 : k + 8]:
+                pm = re.match(r"\s+compromise proposes (\d+) adopt:(.*)", follow)
+                if pm and int(pm[1]) not in found:
+                    found[int(pm[1])] = np.array(_nums(pm[2]))
+                if len(found) == 2:
+                    break
+            assert cur is not None
+            cur.bargains_pw[(i, j)] = (found[i], found[j])
         elif m := re.match(r"Bargains involving actor\s+(\d+): (.*)", line):
             entries = re.findall(r"\[(\d+), (\d+):(\d+)\]", m[2])
             queue_lists[int(m[1])] = [(int(a), int(b), int(c)) for a, b, c in entries]
@@ -199,9 +219,12 @@ def read_log(path: str | Path, n_actors: int, n_dims: int) -> RefLog:
             pending_probs = [_nums(lines[j + 1 + r])[0] for r in range(nb)]
             while not lines[j].startswith("Chosen bargain"):
                 j += 1
-            bid = int(re.match(r"Chosen bargain \( \w+ \): (\d+)", lines[j])[1])
+            cm = re.match(r"Chosen bargain \( \w+ \): (\d+) (\d+) out of", lines[j])
             qlist = queue_lists[actor]
-            chosen = next((a, b) for (x, a, b) in qlist if x == bid)
+            # bargain ids can collide in KTAB's threads: use the printed position
+            _, *chosen_pair = qlist[int(cm[2]) - 1]
+            assert _ == int(cm[1])
+            chosen = (chosen_pair[0], chosen_pair[1])
             assert cur is not None
             cur.queues[actor] = Queue(
                 actor, [(a, b) for (_, a, b) in qlist], pending_probs, chosen)

@@ -70,6 +70,7 @@ class Config:
     bargain: str = "s2p2"
     bargain_model: str = "init_only"
     transition: str = "deterministic"
+    numba: bool = False  # use the Numba kernels of :mod:`._smp_numba` (same numbers)
 
 
 # --------------------------------------------------------------------------------------
@@ -108,9 +109,8 @@ def victory(model: str, s1: FloatArray, s2: FloatArray) -> FloatArray:
             ramp = np.clip((2.1 * r - 1.0) / 0.1, 0.0, 1.0)
             hi = 1.0 / (1.0 + 1e-6)
             lo = 1e-6 / (1.0 + 1e-6)
-            return np.asarray(
-                np.where(s1 >= BINARY_VICTORY * s2, hi, np.where(s2 >= BINARY_VICTORY * s1, lo, ramp))
-            )
+            low = np.where(s2 >= BINARY_VICTORY * s1, lo, ramp)
+            return np.asarray(np.where(s1 >= BINARY_VICTORY * s2, hi, low))
     raise ValueError(model)  # pragma: no cover
 
 
@@ -134,6 +134,15 @@ def coalitions(rule: str, w: FloatArray, u: FloatArray) -> FloatArray:
     idx = np.arange(o)
     c[..., idx, idx] = MIN_COALITION
     return np.asarray(c)
+
+
+def coalitions_cfg(cfg: Config, w: FloatArray, u: FloatArray) -> FloatArray:
+    """:func:`coalitions` with the model's voting rule, by the configured engine."""
+    if cfg.numba:
+        from summitry.models import _smp_numba
+
+        return _smp_numba.coalitions(cfg.voting, w, u)
+    return coalitions(cfg.voting, w, u)
 
 
 def victory_matrix(model: str, c: FloatArray) -> FloatArray:
@@ -175,32 +184,39 @@ def pce(model: str, p: FloatArray, c: FloatArray, mask: BoolArray) -> FloatArray
     pz = np.where(pair, p, 0.0)
     prob = np.where(mask, 1.0 / np.maximum(m, 1.0), 0.0)
     if model == "markov_uniform":
-        tol = MARKOV_TOL[model]
-        for _ in range(MARKOV_CAP):
-            q = (pz * (prob[..., :, None] + prob[..., None, :])).sum(axis=-1) / m
-            if np.max(np.abs(q - prob)) <= tol:
-                return np.asarray(q)
-            prob = 0.5 * (prob + q)
-        return np.asarray(q)
-    if model == "markov_incentive":
-        tol = MARKOV_TOL[model]
+        a_in, a_out = pz, pz  # q_a = (1/m) Σ_b P(a>b)(p_a + p_b)
+        scale = 1.0 / m
+    elif model == "markov_incentive":
         n = np.where(pair, c * p, 0.0) + np.where(eye & mask[..., :, None], 1e-10, 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
             chi = n / n.sum(axis=-2, keepdims=True)
         chi = np.where(pair, chi, 0.0)
-        chit = np.swapaxes(chi, -1, -2)
-        for _ in range(MARKOV_CAP):
-            q = (pz * (prob[..., :, None] * chit + prob[..., None, :] * chi)).sum(axis=-1)
-            if np.max(np.abs(q - prob)) <= tol:
-                return np.asarray(q)
-            prob = 0.5 * (prob + q)
-        return np.asarray(q)
-    raise ValueError(model)  # pragma: no cover
+        # q_a = Σ_b P(a>b)(p_a·χ(b, a) + p_b·χ(a, b))
+        a_in, a_out = pz * np.swapaxes(chi, -1, -2), pz * chi
+        scale = np.ones_like(m)
+    else:  # pragma: no cover
+        raise ValueError(model)
+    tol = MARKOV_TOL[model]
+    keep = a_in.sum(axis=-1)
+    out = np.zeros_like(prob)
+    done = np.zeros(prob.shape[:-1], dtype=bool)
+    q = prob
+    for _ in range(MARKOV_CAP):
+        q = (prob * keep + (a_out * prob[..., None, :]).sum(axis=-1)) * scale
+        conv = np.max(np.abs(q - prob), axis=-1) <= tol
+        new = conv & ~done
+        out[new] = q[new]  # each election stops at its own convergence (batch = loop)
+        done |= conv
+        if done.all():
+            return out
+        prob = np.where(done[..., None], prob, 0.5 * (prob + q))
+    out[~done] = q[~done]
+    return out
 
 
 def scalar_pce(cfg: Config, w: FloatArray, u: FloatArray, mask: BoolArray) -> FloatArray:
     """Scalar PCE: coalitions → victory probabilities → PCE (``Model::scalarPCE``)."""
-    c = coalitions(cfg.voting, w, u)
+    c = coalitions_cfg(cfg, w, u)
     return pce(cfg.pce, victory_matrix(cfg.victory, c), c, mask)
 
 
@@ -259,13 +275,13 @@ def risk_estimate(adjust: str, r: FloatArray) -> FloatArray:
     if adjust == "one_third":
         return np.asarray((2.0 * rh + ri) / 3.0)
     if adjust == "none":
-        return np.asarray(np.broadcast_to(rh, rh.shape[:-1] + (r.shape[-1],)).copy())
+        return np.asarray(np.broadcast_to(rh, (*rh.shape[:-1], r.shape[-1])).copy())
     if adjust == "half":
         return np.asarray((rh + ri) / 2.0)
     if adjust == "two_thirds":
         return np.asarray((rh + 2.0 * ri) / 3.0)
     if adjust == "full":
-        return np.asarray(np.broadcast_to(ri, ri.shape[:-2] + (r.shape[-1],) * 2).copy())
+        return np.asarray(np.broadcast_to(ri, (*ri.shape[:-2], r.shape[-1], r.shape[-1])).copy())
     raise ValueError(adjust)  # pragma: no cover
 
 
@@ -308,12 +324,13 @@ def contest(
     Principal arrays have shape ``S``; third-party arrays ``S + (M,)``, ``tp`` marks the
     third parties that take part (m ∉ {i, j}, present).
     """
-    a_i = wi * (aii - aij)
-    a_j = wj * (aji - ajj)
+    # every vote here uses the model's voting rule (checked against the PropCbc reference)
+    a_i = vote(cfg.voting, wi, aii - aij)
+    a_j = vote(cfg.voting, wj, aji - ajj)
     p_i = MIN_PRINCIPAL + np.maximum(a_i, 0.0) + np.maximum(a_j, 0.0)
     p_j = MIN_PRINCIPAL + np.maximum(-a_i, 0.0) + np.maximum(-a_j, 0.0)
     pi_, pj_ = p_i[..., None], p_j[..., None]
-    v = wm * (ui - uj)
+    v = vote(cfg.voting, wm, ui - uj)
     vp, vn = np.maximum(v, 0.0), np.maximum(-v, 0.0)
     prob = (pi_ + vp) / (pi_ + vp + pj_ + vn)
     if cfg.third_party == "semi_commit":
@@ -326,9 +343,11 @@ def contest(
         join_i = prob * (2.0 * ui + um) + (1.0 - prob) * (2.0 * uj + um)
         join_j = prob * (2.0 * ui + um) + (1.0 - prob) * (2.0 * uj + um)
     t = np.where(tp, vote(cfg.voting, wm, join_i - join_j), 0.0)
-    s_ij = p_i + np.maximum(t, 0.0).sum(axis=-1)
-    s_ji = p_j + np.maximum(-t, 0.0).sum(axis=-1)
-    return np.asarray(s_ij / (s_ij + s_ji))
+    # KTAB adds the third parties' votes one by one, in index order, to the principals'
+    # strengths; a cumulative sum keeps exactly that order (and matches the Numba kernel)
+    s_ij = np.cumsum(np.concatenate([p_i[..., None], np.maximum(t, 0.0)], axis=-1), axis=-1)
+    s_ji = np.cumsum(np.concatenate([p_j[..., None], np.maximum(-t, 0.0)], axis=-1), axis=-1)
+    return np.asarray(s_ij[..., -1] / (s_ij[..., -1] + s_ji[..., -1]))
 
 
 def expected_gain(a: FloatArray, b: FloatArray, phi: FloatArray, sig_j: FloatArray) -> FloatArray:
@@ -344,10 +363,15 @@ def all_challenges(
     cfg: Config, persp: FloatArray, w: FloatArray, sig: FloatArray, present: BoolArray,
     block: int = 0,
 ) -> tuple[FloatArray, FloatArray]:
-    """φ[d, i, j] and E(i, i, i, j)[d, i, j] for every challenger i and target j (NumPy).
+    """φ[d, i, j] and E(i, i, i, j)[d, i, j] for every challenger i and target j.
 
     ``block`` bounds memory: challengers are processed ``block`` at a time (0 = automatic).
+    With ``cfg.numba`` the Numba kernel computes the same numbers.
     """
+    if cfg.numba:
+        from summitry.models import _smp_numba
+
+        return _smp_numba.all_challenges(cfg, persp, w, sig, present)
     dd, a = persp.shape[0], persp.shape[1]
     ar = np.arange(a)
     if block <= 0:
@@ -363,7 +387,7 @@ def all_challenges(
         aij = ah[:, bi, ii, :]  # A_i(i, j)
         aji = ah[:, bi[:, None], ar[None, :], ii[:, None]]  # A_i(j, i)
         ajj = ah[:, :, ar, ar]  # A_i(j, j)
-        ui = ah[:, bi, :, ii][:, :, None, :]  # A_i(m, i)
+        ui = aji[:, :, None, :]  # A_i(m, i)
         uj = np.swapaxes(ah, -1, -2)  # [d, i, j, m] = A_i(m, j)
         um = ajj[:, :, None, :]  # A_i(m, m)
         wi = w[:, ii][:, :, None]
@@ -396,14 +420,11 @@ def best_targets(gain: FloatArray, present: BoolArray) -> tuple[IntArray, FloatA
 def pair_phi(
     cfg: Config, persp: FloatArray, h: IntArray, i: IntArray, j: IntArray, w: FloatArray,
     present: BoolArray,
-) -> tuple[FloatArray, FloatArray]:
-    """φ and E(h, h?, i, j) for given pairs: h's estimate that i beats j, ``(D, P)`` each.
-
-    The gain returned is E(h, i, i, j) (h's estimate of the effect on i).
-    """
+) -> FloatArray:
+    """φ for given pairs: h's estimate that i beats j, ``(D, P)`` (h, i, j are ``(D, P)``)."""
     dd, a = persp.shape[0], persp.shape[1]
     d_ix = np.arange(dd)[:, None]
-    ah = persp[d_ix, h]  # (D, P, A, A)
+    ah = persp[d_ix, h]  # (D, P, A, A): A_h(m, l)
     p_ix = np.arange(h.shape[1])[None, :]
     aii = ah[d_ix, p_ix, i, i]
     aij = ah[d_ix, p_ix, i, j]
@@ -411,16 +432,13 @@ def pair_phi(
     ajj = ah[d_ix, p_ix, j, j]
     ar = np.arange(a)
     ui = np.take_along_axis(ah, i[:, :, None, None], axis=-1)[..., 0]  # A_h(m, i)
-    uj = np.take_along_axis(ah, j[:, :, None, None], axis=-1)[..., 0]
-    um = ah[:, :, ar, ar]
-    wm = w[:, None, :]
+    uj = np.take_along_axis(ah, j[:, :, None, None], axis=-1)[..., 0]  # A_h(m, j)
+    um = ah[:, :, ar, ar]  # A_h(m, m)
     tp = (ar[None, None, :] != i[:, :, None]) & (ar[None, None, :] != j[:, :, None])
     tp &= present[:, None, :]
     wi = np.take_along_axis(w, i, axis=1)
     wj = np.take_along_axis(w, j, axis=1)
-    ph = contest(cfg, aii, aij, aji, ajj, wi, wj, ui, uj, um, wm, tp)
-    sig_dummy = np.zeros_like(ph)
-    return ph, sig_dummy
+    return contest(cfg, aii, aij, aji, ajj, wi, wj, ui, uj, um, w[:, None, :], tp)
 
 
 # --------------------------------------------------------------------------------------
@@ -438,7 +456,10 @@ def interpolate(
 
     Args:
         kind: ``s2p2``, ``s1p1`` or ``s2pmax``.
-        ti, tj: current positions ``(..., I)``; si, sj: saliences ``(..., I)``.
+        ti: the initiator's current position ``(..., I)``.
+        tj: the receiver's current position ``(..., I)``.
+        si: the initiator's saliences ``(..., I)``.
+        sj: the receiver's saliences ``(..., I)``.
         prb_i: the perspective's probability that the initiator wins ``(...)``.
     """
     pi_ = prb_i[..., None]
@@ -461,3 +482,164 @@ def interpolate(
         fj = dj * si * si / (dj * si * si + BARGAIN_EPS + (1.0 - dj) * sj * sj)
         return np.asarray(ti + fi * (tj - ti)), np.asarray(tj + fj * (ti - tj))
     raise ValueError(kind)  # pragma: no cover
+
+
+def pw_compromise(
+    bi_i: FloatArray, bi_j: FloatArray, bj_i: FloatArray, bj_j: FloatArray,
+    cap_i: FloatArray, sig_i: FloatArray, sig_j: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
+    """PWCompInterp: weighted mean of the two perspectives' bargains, not rounded.
+
+    ``bi_*`` is the initiator's-perspective bargain, ``bj_*`` the receiver's (positions for
+    the initiator ``_i`` and the receiver ``_j``, ``(..., I)``). Weights ``c_i·σ_i`` and
+    ``c_i·σ_j``: KTAB uses the initiator's capability in both (specs/smp.md §12); equal
+    weights if both are zero.
+    """
+    wi = (cap_i * sig_i)[..., None]
+    wj = (cap_i * sig_j)[..., None]
+    tot = wi + wj
+    safe = np.where(tot > 0, tot, 1.0)
+    fi = np.where(tot > 0, wi / safe, 0.5)
+    fj = np.where(tot > 0, wj / safe, 0.5)
+    return np.asarray(fi * bi_i + fj * bj_i), np.asarray(fi * bi_j + fj * bj_j)
+
+
+# --------------------------------------------------------------------------------------
+# §7 queues
+# --------------------------------------------------------------------------------------
+@dataclass
+class QueueResult:
+    """The resolved bargain queues of one turn."""
+
+    new_x: FloatArray  # (D, A, I)
+    options: IntArray  # (D, A, L) option ids in queue order (0 = status quo)
+    mask: BoolArray  # (D, A, L) valid queue entries
+    prob: FloatArray  # (D, A, L) PCE probability of each entry
+    chosen: IntArray  # (D, A) chosen option id (0 = status quo, 1 + i·B + v = bargain)
+
+
+def resolve_queues(
+    cfg: Config,
+    x: FloatArray, y: FloatArray, s: FloatArray, cap: FloatArray, present: BoolArray,
+    st: StateSetup, target: IntArray, b_init: FloatArray, b_recv: FloatArray,
+    uniforms: FloatArray | None = None, force: IntArray | None = None,
+) -> QueueResult:
+    """Resolve every actor's bargain queue against the old state (``updateBestBrgnPositions``).
+
+    Args:
+        cfg: options.
+        x: positions ``(D, A, I)``.
+        y: ideals ``(D, A, I)``.
+        s: saliences for distances ``(D, A, I)``.
+        cap: capabilities (the voters' weights) ``(D, A)``.
+        present: actors taking part ``(D, A)``.
+        st: the state's setup.
+        target: ``(D, A)`` each actor's target, −1 for none.
+        b_init: ``(D, A, B, I)`` the position bargain (i, v) proposes to its initiator i.
+        b_recv: ``(D, A, B, I)`` the position it proposes to the receiver ``target[i]``.
+        uniforms: ``(D, A)`` uniform draws for the stochastic transition (None: deterministic).
+        force: ``(D, A)`` option ids to adopt instead (tests replaying a reference run).
+    """
+    dd, a, nb, ni = b_init.shape
+    no = a * nb
+    valid = target >= 0  # (D, A)
+    init_of = np.repeat(np.arange(a), nb)  # (O,)
+    recv_of = np.where(valid, target, np.arange(a)[None, :])[:, init_of]  # (D, O)
+    ok = valid[:, init_of]  # (D, O)
+    # utility to each actor a of the state after bargain o alone, averaged over positions
+    n_pres = present.sum(axis=1).astype(np.float64)
+    base = np.where(present[:, None, :], st.true_util, 0.0)  # (D, A_eval, A_l)
+    r = st.risk[:, :, None]
+    u_bi = utility(distance(y, s, b_init.reshape(dd, no, ni)), r)  # (D, A_eval, O)
+    u_bj = utility(distance(y, s, b_recv.reshape(dd, no, ni)), r)
+    full = np.repeat(base[:, :, None, :], no, axis=2)  # (D, A_eval, O, A_l)
+    d_ix = np.arange(dd)[:, None, None]
+    e_ix = np.arange(a)[None, :, None]
+    o_ix = np.arange(no)[None, None, :]
+    full[d_ix, e_ix, o_ix, init_of[None, None, :]] = np.where(
+        ok[:, None, :], u_bi, full[d_ix, e_ix, o_ix, init_of[None, None, :]])
+    full[d_ix, e_ix, o_ix, recv_of[:, None, :]] = np.where(
+        ok[:, None, :], u_bj, full[d_ix, e_ix, o_ix, recv_of[:, None, :]])
+    u_opt = full.sum(axis=-1) / n_pres[:, None, None]
+    u_sq = base.sum(axis=-1) / n_pres[:, None]
+    u_all = np.concatenate([u_sq[:, :, None], u_opt], axis=-1)  # (D, A_eval, 1 + O)
+    c = coalitions_cfg(cfg, cap, u_all)
+    p = victory_matrix(cfg.victory, c)
+    # queue membership: status quo, own challenge, bargains of challengers targeting k
+    k_ix = np.arange(a)[None, :, None]
+    member_b = ok[:, None, :] & (
+        (init_of[None, None, :] == k_ix) | (recv_of[:, None, :] == k_ix)
+    )  # (D, A_k, O)
+    member = np.concatenate([np.ones((dd, a, 1), dtype=bool), member_b], axis=-1)
+    length = int(member.sum(axis=-1).max())
+    order = np.argsort(~member, axis=-1, kind="stable")[..., :length]  # (D, A, L)
+    qmask = np.take_along_axis(member, order, axis=-1)
+    dq = np.arange(dd)[:, None, None, None]
+    psub = p[dq, order[..., :, None], order[..., None, :]]
+    csub = c[dq, order[..., :, None], order[..., None, :]]
+    prob = pce(cfg.pce, psub, csub, qmask)
+    if force is not None:
+        chosen = force.astype(np.intp)
+    else:
+        if uniforms is None:
+            pick = np.argmax(np.where(qmask, prob, -np.inf), axis=-1)
+        else:
+            cum = np.cumsum(np.where(qmask, prob, 0.0), axis=-1)
+            pick = (cum <= uniforms[..., None] * cum[..., -1:]).sum(axis=-1)
+            pick = np.minimum(pick, qmask.sum(axis=-1) - 1)
+        chosen = np.take_along_axis(order, pick[..., None], axis=-1)[..., 0]
+    # the chosen bargain's position for each actor
+    o = np.maximum(chosen - 1, 0)
+    ci, cv = o // nb, o % nb
+    d2 = np.arange(dd)[:, None]
+    pos_i = b_init[d2, ci, cv]  # (D, A, I)
+    pos_j = b_recv[d2, ci, cv]
+    mine = (ci == np.arange(a)[None, :])[..., None]
+    new_x = np.where((chosen == 0)[..., None], x, np.where(mine, pos_i, pos_j))
+    return QueueResult(new_x, order, qmask, prob, chosen)
+
+
+# --------------------------------------------------------------------------------------
+# §10 reported winning probabilities
+# --------------------------------------------------------------------------------------
+def unique_positions(x: FloatArray, present: BoolArray) -> tuple[BoolArray, IntArray]:
+    """KTAB's merge of equivalent positions (``State::setUENdx``, ``posProb``).
+
+    Scanning actors in order, an actor joins the first earlier unique position within
+    Euclidean distance 1e−3, else starts a new one. Returns the representatives ``(D, A)``
+    and, for each actor, the last representative within tolerance ``(D, A)``.
+    """
+    a = x.shape[1]
+    diff = x[:, :, None, :] - x[:, None, :, :]
+    close = np.sqrt((diff * diff).sum(axis=-1)) < POS_TOL
+    close &= present[:, :, None] & present[:, None, :]
+    earlier = close & np.tri(a, a, -1, dtype=bool)[None]  # earlier[d, a, b]: b < a, close
+    rep = present & ~earlier.any(axis=-1)  # no earlier close actor at all: surely a rep
+    known = rep | ~present
+    for _ in range(a):  # resolve chains; usually done after the first pass
+        if known.all():
+            break
+        has_rep = (earlier & rep[:, None, :]).any(axis=-1)
+        open_ = (earlier & ~known[:, None, :]).any(axis=-1)
+        newly_non = ~known & has_rep
+        newly_rep = ~known & ~has_rep & ~open_
+        rep |= newly_rep
+        known |= newly_non | newly_rep
+    match = close & rep[:, None, :]
+    last = a - 1 - np.argmax(match[:, :, ::-1], axis=-1)
+    return rep, last.astype(np.intp)
+
+
+def win_probabilities(
+    cfg: Config, x: FloatArray, st: StateSetup, cap: FloatArray, present: BoolArray,
+) -> tuple[FloatArray, FloatArray, BoolArray]:
+    """Winning probability of each actor's position (``showVPHistory``, ``pDist(−1)``).
+
+    Returns the probability reported for each actor ``(D, A)`` (0 for absent actors), the
+    probability of each unique position held by its representative actor ``(D, A)``, and
+    the representatives ``(D, A)``.
+    """
+    rep, last = unique_positions(x, present)
+    p = scalar_pce(cfg, cap, st.true_util, rep)
+    actor_p = np.where(present, np.take_along_axis(p, last, axis=-1), 0.0)
+    return actor_p, np.where(rep, p, 0.0), rep
