@@ -39,7 +39,7 @@ How both map to a :class:`~summitry.scenario.Scenario`:
   ``voting: prop_cbc``; an unknown parameter or value is an error naming the element, an
   empty value is left out so that the model's default applies), and ``<prngSeed>``
   becomes its ``seed`` (an int). The ideal-adjustment pairs become
-  ``model_params["ktab"]["ideal_adjustment"]`` (a list of ``{"actor", "reference",
+  ``model_params["smp"]["accommodation"]`` (a list of ``{"actor", "reference",
   "adjust"}`` with actor ids), so nothing is lost.
 - an empty ``<dCoord>`` or ``<dSal>`` (KTAB's own ``smpExample.xml`` has one, and KTAB
   refuses to load it) means by default that the actor takes no stance on that
@@ -396,10 +396,10 @@ def read_xml(path: Path, raw: bytes, **options: Any) -> Scenario:
         "stances": stances,
     }
     model_params: dict[str, dict[str, Any]] = {}
-    if params:
-        model_params["smp"] = params
-    if ktab:
-        model_params["ktab"] = ktab
+    if params or ktab:
+        model_params["smp"] = dict(params)
+    if ktab:  # the SMP model takes KTAB's <IdealAdjustment> pairs as its accommodation
+        model_params["smp"]["accommodation"] = ktab["ideal_adjustment"]
     if model_params:
         data["model_params"] = model_params
     return from_dict(data, source=src, rows=rowmap)
