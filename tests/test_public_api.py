@@ -26,3 +26,18 @@ def test_errors_form_one_hierarchy():
     for name in ("InputError", "ParseError", "ValidationError", "ModelError",
                  "UnknownNameError", "MissingExtraError"):
         assert issubclass(getattr(summitry, name), summitry.SummitryError)
+
+
+def test_errors_pickle_whole():
+    import pickle
+
+    errors = [
+        summitry.UnknownNameError("model", "x", ["a", "b"]),
+        summitry.MissingExtraError("the Dask executor", "dask"),
+        summitry.ValidationError("bad", source="f.yaml", location="row 3", expected="a number",
+                                 found="x", problems=[summitry.ParseError("sub", source="f")]),
+        summitry.ModelError("why"),
+    ]
+    for exc in errors:
+        back = pickle.loads(pickle.dumps(exc))
+        assert type(back) is type(exc) and str(back) == str(exc)

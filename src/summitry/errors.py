@@ -18,6 +18,8 @@ reads the same from every importer.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "InputError",
     "MissingExtraError",
@@ -64,6 +66,10 @@ class InputError(SummitryError):
         self.problems = list(problems or [])
         super().__init__(self._render())
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_input_error, (type(self), self.reason, self.source, self.location,
+                                       self.expected, self.found, self.problems))
+
     def _render(self) -> str:
         where = ", ".join(p for p in (self.source, self.location) if p)
         text = f"{where}: {self.reason}" if where else self.reason
@@ -80,6 +86,13 @@ class InputError(SummitryError):
                 line = line.removeprefix(f"{sub.source}, ").removeprefix(f"{sub.source}: ")
             text += "\n  - " + line
         return text
+
+
+def _rebuild_input_error(cls: type[InputError], reason: str, source: str | None,
+                         location: str | None, expected: str | None, found: object,
+                         problems: list[InputError]) -> InputError:
+    return cls(reason, source=source, location=location, expected=expected, found=found,
+               problems=problems)
 
 
 class ParseError(InputError):
@@ -104,12 +117,21 @@ class UnknownNameError(SummitryError):
         shown = ", ".join(self.known[:20]) + (" …" if len(self.known) > 20 else "")
         super().__init__(f"unknown {kind} {name!r}; expected one of: {shown}")
 
+    def __reduce__(self) -> tuple[type, tuple[str, str, tuple[str, ...]]]:
+        # picklable, so that an error raised in a process-pool or Dask worker arrives whole
+        return (type(self), (self.kind, self.name, self.known))
+
 
 class MissingExtraError(SummitryError):
     """An optional dependency is missing; the message names the extra to install."""
 
     def __init__(self, feature: str, extra: str) -> None:
+        self.feature = feature
+        self.extra = extra
         super().__init__(
             f"{feature} needs an optional dependency: install it with "
             f"pip install 'summitry[{extra}]'"
         )
+
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+        return (type(self), (self.feature, self.extra))

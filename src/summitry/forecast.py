@@ -318,15 +318,16 @@ def forecast(
     )
     from summitry import __version__
 
-    prov = {
+    seed_used = None if draws == 1 else (0 if seed is None else int(seed))
+    prov: dict[str, Any] = {
         "models": {m.name: _jsonable(m.params()) for m in instances},
         "draws": int(draws),
-        "seed": None if draws == 1 else (0 if seed is None else int(seed)),
+        "seed": seed_used,
         "input_hash": scenario.input_hash(),
         "version": __version__,
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     return Forecast(
-        scenario=scenario, problem=problem if draws == 1 else problem, results=results,
-        draws=int(draws), seed=prov["seed"], provenance=prov, weights=dict(weights or {}),
+        scenario=scenario, problem=problem, results=results,
+        draws=int(draws), seed=seed_used, provenance=prov, weights=dict(weights or {}),
     )

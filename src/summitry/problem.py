@@ -50,7 +50,7 @@ BoolArray = NDArray[np.bool_]
 
 
 def _batch3(name: str, value: ArrayLike, dtype: type = np.float64) -> NDArray[Any]:
-    arr = np.asarray(value, dtype=dtype)
+    arr: NDArray[Any] = np.asarray(value, dtype=dtype)
     if arr.ndim == 2:
         arr = arr[None, :, :]
     if arr.ndim != 3:
@@ -126,8 +126,11 @@ class Problem:
                 "position is not a finite number", source="problem", location="positions",
                 expected="finite numbers", found="NaN or inf",
             )
-        for arr in (self.positions, self.salience, self.capability, self.active,
-                    self.status_quo, self.lower, self.upper):
+        frozen: tuple[NDArray[Any], ...] = (
+            self.positions, self.salience, self.capability, self.active,
+            self.status_quo, self.lower, self.upper,
+        )
+        for arr in frozen:
             arr.flags.writeable = False
 
     # -- construction -------------------------------------------------------------
@@ -207,7 +210,7 @@ class Problem:
 
     @property
     def weights(self) -> FloatArray:
-        """capability × salience, zero where inactive, shape ``(D, A, I)``."""
+        """Capability × salience, zero where inactive, shape ``(D, A, I)``."""
         return np.where(self.active, self.capability * self.salience, 0.0)
 
     # -- units ----------------------------------------------------------------

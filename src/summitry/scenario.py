@@ -57,7 +57,7 @@ __all__ = [
     "Uncertainty",
 ]
 
-SCHEMA = "summitry/1"
+SCHEMA: Literal["summitry/1"] = "summitry/1"
 
 Id = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[^\s<>\"'`]+$")]
 
@@ -379,12 +379,12 @@ class Scenario(_Frozen):
             errors.append("issues: a scenario needs at least one issue")
         if not self.actors:
             errors.append("actors: a scenario needs at least one actor")
-        for kind, items in (("issue", self.issues), ("actor", self.actors)):
+        for kind, ids in (("issue", self.issue_ids), ("actor", self.actor_ids)):
             seen: set[str] = set()
-            for k, item in enumerate(items):
-                if item.id in seen:
-                    errors.append(f"{kind}s[{k}].id: duplicate {kind} id {item.id!r}")
-                seen.add(item.id)
+            for k, item_id in enumerate(ids):
+                if item_id in seen:
+                    errors.append(f"{kind}s[{k}].id: duplicate {kind} id {item_id!r}")
+                seen.add(item_id)
         issues = {i.id: i for i in self.issues}
         actors = {a.id for a in self.actors}
         smax = 1.0 if self.salience_scale == "0-1" else 100.0
@@ -417,7 +417,10 @@ class Scenario(_Frozen):
                 if u.position is not None or u.salience is not None:
                     errors.append(f"actors[{k}].uncertainty: position and salience "
                                   "uncertainty belong on stances")
-                if u.capability is not None and u.capability.support()[0] < 0:
+                cap = u.capability
+                # a normal without an explicit low is truncated at 0 by the sampler
+                if cap is not None and not (cap.dist == "normal" and cap.low is None) \
+                        and cap.support()[0] < 0:
                     errors.append(f"actors[{k}].uncertainty.capability: the range "
                                   "goes below 0")
         with_stance = {i for _, i in pairs}
@@ -481,7 +484,7 @@ class Scenario(_Frozen):
         return out
 
     def _check_outcomes(self, issues: dict[str, Issue]) -> list[str]:
-        out = []
+        out: list[str] = []
         if not self.outcomes:
             return out
         seen: set[str] = set()

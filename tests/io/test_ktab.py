@@ -113,7 +113,8 @@ def test_smp_example() -> None:
     assert smp["voting"] == "prop_cbc" and smp["pce"] == "markov_incentive"
     assert smp["transition"] == "stochastic" and smp["bargain_model"] == "init_only"
     assert set(smp) == {"victory", "pce", "transition", "voting", "risk_adjust",
-                        "risk_range", "third_party", "bargain", "bargain_model", "seed", "accommodation"}
+                        "risk_range", "third_party", "bargain", "bargain_model", "seed",
+                        "accommodation"}
     pairs = s.model_params["smp"]["accommodation"]
     assert len(pairs) == 6
     assert pairs[2] == {"actor": "Bob", "reference": "Alice", "adjust": 0.07}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tests.conftest import bdm1994_problem
 
 from summitry.errors import SummitryError
 from summitry.models import get_model
 from summitry.problem import Problem
-from tests.conftest import bdm1994_problem
 
 
 def one_issue(x, c=None, s=None, sq=None, lower=0.0, upper=100.0) -> Problem:

@@ -6,6 +6,9 @@ for the contract.
 
 from __future__ import annotations
 
+# Built-in models register themselves on import (order = listing order).
+import importlib as _importlib
+
 from summitry.models.base import (
     BaseModel,
     Model,
@@ -17,10 +20,7 @@ from summitry.models.base import (
     register,
 )
 
-# Built-in models register themselves on import (order = listing order).
-import importlib as _importlib
-
-for _name in ("compromise", "median", "nash", "challenge", "exchange", "smp"):
+for _name in ("compromise", "median", "nash", "challenge", "exchange", "smp", "ensemble"):
     try:
         _importlib.import_module(f"summitry.models.{_name}")
     except ModuleNotFoundError as _exc:  # pragma: no cover - only while a model is being built

@@ -31,7 +31,6 @@ def weighted_median(
     positions: np.ndarray, weights: np.ndarray, active: np.ndarray, *, tie: str = "midpoint"
 ) -> np.ndarray:
     """Weighted median along the actor axis (axis 1) of ``(D, A, I)`` arrays → ``(D, I)``."""
-    d, a, i = positions.shape
     w = np.where(active, weights, 0.0)
     total = w.sum(axis=1)
     # no weight at all: plain median of the active actors

@@ -133,7 +133,8 @@ class Nash(BaseModel):
                 gap = s * (dd * dd - diff * diff)
             with np.errstate(divide="ignore", invalid="ignore"):
                 terms = np.where(act, w * np.log(np.where(gap > 0, gap, 0.0)), 0.0)
-            return terms.sum(axis=1)
+            total: np.ndarray = terms.sum(axis=1)
+            return total
 
         c1 = b - _GOLD * (b - a)
         c2 = a + _GOLD * (b - a)
