@@ -59,7 +59,7 @@ def detect_format(path: str | os.PathLike[str], data: bytes | None = None) -> st
     lines = [ln.strip() for ln in head.splitlines() if ln.strip()]
     if any(_DECIDE_TAG.match(ln) for ln in lines[:200]):
         return "decide"
-    if lines and lines[0].lower().startswith("prnrnmc"):
+    if lines and lines[0].lower().lstrip("\"'").startswith("prnrnmc"):
         return "deu"
     if len(lines) >= 2 and lines[1].replace(" ", "").lower().startswith(
         ("actor,description,power", "actor,description,influence")
