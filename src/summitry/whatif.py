@@ -349,7 +349,12 @@ def apply_changes(
         path, value = (parse_assignment(assignment) if isinstance(assignment, str)
                        else assignment)
         out = set_value(out, path, value)
-        changes.append(f"set {path} = {value:g}")
+        note = ""
+        if (path.rsplit(".", 1)[-1] == "salience" and out.salience_scale == "0-100"
+                and 0 < value <= 1):
+            # a common slip: 0.9 meant as 90 % in a file whose saliences run 0–100
+            note = f" (saliences here run 0–100: {value:g} is {value:g} %, not {value:.0%})"
+        changes.append(f"set {path} = {value:g}{note}")
     return out, changes
 
 
