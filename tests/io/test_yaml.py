@@ -146,3 +146,20 @@ def test_recursive_alias_refused(write) -> None:
 def test_harmless_aliases_are_fine(write) -> None:
     text = GOOD.replace("{id: a, capability: 1}", "&act {id: a, capability: 1}")
     assert load(write("alias.yaml", text)).actor("a").capability == 1.0
+
+
+def test_atomic_write_keeps_ordinary_permissions(tmp_path):
+    import os
+    import stat
+
+    from summitry.io._common import atomic_write
+
+    new = atomic_write(tmp_path / "new.txt", "x")
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert stat.S_IMODE(new.stat().st_mode) == 0o666 & ~mask
+    old = tmp_path / "old.txt"
+    old.write_text("y")
+    old.chmod(0o640)
+    atomic_write(old, "z")
+    assert stat.S_IMODE(old.stat().st_mode) == 0o640 and old.read_text() == "z"

@@ -141,7 +141,20 @@ def to_yaml_text(scenario: Scenario) -> str:
     return yaml.safe_dump(scenario.to_dict(), sort_keys=False, allow_unicode=True, width=100)
 
 
-def atomic_write(path: str | os.PathLike[str], text: str | bytes) -> None:
+def _umask() -> int:
+    """The process umask, read without changing it where the OS allows (Linux)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: the classic read-by-setting, restored at once
+    os.umask(mask)
+    return mask
+
+
+def atomic_write(path: str | os.PathLike[str], text: str | bytes) -> Path:
     """Write ``text`` to ``path`` atomically.
 
     A temporary file in the same folder, fsync, then ``os.replace``: an interrupted
@@ -152,6 +165,13 @@ def atomic_write(path: str | os.PathLike[str], text: str | bytes) -> None:
     data = text.encode("utf-8") if isinstance(text, str) else text
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        # mkstemp makes the file 0600; keep the mode an ordinary write would give: the
+        # existing file's, or 0666 minus the umask for a new file
+        try:
+            mode = target.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            mode = 0o666 & ~_umask()
+        os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -160,6 +180,7 @@ def atomic_write(path: str | os.PathLike[str], text: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return target
 
 
 def save(scenario: Scenario, path: str | os.PathLike[str]) -> None:
