@@ -240,13 +240,17 @@ def _print_forecast(result: Any, *, history: bool) -> None:
     table.add_column("Scale", style="dim")
     for r in result.results:
         table.add_column(r.model, justify="right")
+    # once per model, not per cell: a median/quantile over a million draws is not free
+    points = {r.model: r.point() for r in result.results}
+    ranges = ({r.model: r.quantiles((0.05, 0.95)) for r in result.results}
+              if result.draws > 1 else {})
     for k, iss in enumerate(sc.issues):
         cells = []
         for r in result.results:
-            point = float(r.point()[k])
+            point = float(points[r.model][k])
             cell = fmt_num(point)
             if result.draws > 1:
-                q = r.quantiles((0.05, 0.95))[:, k]
+                q = ranges[r.model][:, k]
                 cell += f" [dim]({fmt_num(float(q[0]))}–{fmt_num(float(q[1]))})[/dim]"
             cells.append(cell)
         unit = f" {iss.units}" if iss.units else ""
@@ -753,6 +757,111 @@ def backtest_summits_cmd(
         _print_summits(result)
 
 
+@backtest_app.command("deu")
+def backtest_deu_cmd(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(
+        help="A DEU III file (the original ';' file, or the same columns tab- or "
+        "comma-delimited).", show_default=False)],
+    model: Annotated[list[str] | None, typer.Option(
+        "--model", "-m", help="Models to score (default: all registered).")] = None,
+    capability: Annotated[str, typer.Option(
+        help="Capability convention: equal, votes or ssi (Shapley–Shubik index of the "
+        "legislative game; the DEU convention).")] = "ssi",
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", "-p", help="Model setting MODEL.NAME=VALUE (or NAME=VALUE for all).")]
+    = None,
+    missing_salience: Annotated[float, typer.Option(
+        help="Salience (0–100) of an actor with a position but no salience.")] = 50.0,
+    bootstrap: Annotated[int, typer.Option(
+        help="Bootstrap replicates (resampling whole proposals) of each model's "
+        "difference from the baseline.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap and the CV.")] = 0,
+    cv: Annotated[bool, typer.Option(
+        "--cv/--no-cv", help="Score the ensemble out of fold (weights refitted in "
+        "cross-validation grouped by proposal; needs SciPy).")] = False,
+    chart: Annotated[Path | None, typer.Option(
+        help="Also write an SVG bar chart of MAE by model to this file.",
+        show_default=False)] = None,
+    fmt: Annotated[str | None, typer.Option(
+        "--format", "-f", help="table, json or csv (tidy per-issue forecasts).",
+        show_default=False)] = None,
+) -> None:
+    """Score every model on real EU legislative outcomes (DEU III): MAE, RMSE, median
+    absolute error, share within 10 points, per procedure, vs the weighted mean."""
+    from summitry.backtest_deu import backtest_deu, mae_chart_svg
+
+    parent = ctx.parent.params.get("fmt") if ctx.parent is not None else None
+    fmt = check_format(fmt or parent or "table", ("table", "json", "csv"))
+    if not file.exists():
+        fail(f"{file}: file not found; expected a DEU III file")
+    result = backtest_deu(file, _model_list(model), capability=capability,
+                          params=parse_params(param), missing_salience=missing_salience,
+                          n_boot=bootstrap, seed=seed, cv_ensemble=cv)
+    if chart is not None:
+        from summitry.io._common import atomic_write
+
+        atomic_write(chart, mae_chart_svg(result))
+    if fmt == "json":
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+    elif fmt == "csv":
+        sys.stdout.write(result.to_csv())
+    else:
+        _print_deu(result)
+
+
+def _print_deu(result: Any) -> None:
+    table = Table(title=f"DEU III backtest · {result.n_issues} issues of {result.n_proposals} "
+                  f"proposals · capability {result.capability}", title_justify="left")
+    for col in ("Model", "MAE", "RMSE", "MedAE", "≤10", "ΔMAE [95% CI]", "COD", "CNS"):
+        table.add_column(col, justify="left" if col == "Model" else "right",
+                         no_wrap=col != "Model", min_width=8 if col == "Model" else None)
+    notes = []
+    published = []
+    for m in result.models:
+        pub = " / ".join(f"{p['mae']:.2f}" for p in m.get("published", [])
+                         if p.get("n") == 351)
+        if pub:
+            published.append(f"{m['model']} {pub}")
+        if m.get("mae") is None:
+            table.add_row(str(m["model"]), "—", "—", "—", "—", "n/a", "—", "—")
+            notes.append(f"{m['model']}: {m['note']}")
+            continue
+        vs = m.get("vs_baseline")
+        delta = (f"{vs['diff']:+.2f} [{vs['low']:+.1f}, {vs['high']:+.1f}]" if vs else "—")
+        proc = m.get("by_procedure", {})
+        table.add_row(
+            str(m["model"]), f"{m['mae']:.2f}", f"{m['rmse']:.2f}", f"{m['median_ae']:.2f}",
+            f"{100 * m['within_10']:.0f}%", delta,
+            f"{proc['COD']['mae']:.2f}" if "COD" in proc else "—",
+            f"{proc['CNS']['mae']:.2f}" if "CNS" in proc else "—")
+        if m.get("note") and m["model"] != "baseline":
+            notes.append(f"{m['model']}: {m['note']}")
+        if "interval" in m:
+            iv = m["interval"]
+            notes.append(f"{m['model']}: {100 * iv['level']:.0f}% interval covers "
+                         f"{100 * iv['coverage']:.1f}% of outcomes (mean width "
+                         f"{iv['mean_width']:.1f} points)")
+    out.print(table)
+    out.print("Baseline: salience-weighted mean of all actors with a position (equal "
+              "capability, missing salience = "
+              f"{result.settings['missing_salience']:g}). ΔMAE < 0: better than the baseline "
+              "(bootstrap over proposals). MedAE: median absolute error; ≤10: share within 10 "
+              "points; COD/CNS: MAE by procedure.")
+    if published:
+        out.print("Published MAE on all 351 DEU III issues (specs/models.md §2a; --format json "
+                  "names each): " + "; ".join(published) + ".")
+    if result.skipped:
+        reasons: dict[str, int] = {}
+        for s in result.skipped:
+            kind = str(s["reason"]).split(":")[0]
+            reasons[kind] = reasons.get(kind, 0) + 1
+        out.print(f"Skipped {len(result.skipped)} row(s): "
+                  + ", ".join(f"{n} {r}" for r, n in reasons.items()))
+    for note in notes:
+        out.print(f"[dim]{note}[/dim]")
+
+
 def _print_cases(result: Any) -> None:
     table = Table(title="Published cases: point forecast vs actual", title_justify="left")
     for col in ("Case", "Model", "Forecast", "Actual", "Abs. error", "Note"):
@@ -880,7 +989,7 @@ def whatif_cmd(
         for m in result.models:
             row = frame[(frame["model"] == m) & (frame["issue"] == iss.id)].iloc[0]
             cells.append(_arrow(fmt_num(float(row["base"])), fmt_num(float(row["whatif"])),
-                                f"{float(row['change']):+.3g}"))
+                                f"{float(row['change']):+.2f}"))
         table.add_row(iss.label, *cells)
     out.print(table)
     if scenario.outcomes:
@@ -895,7 +1004,7 @@ def whatif_cmd(
             for m in cols:
                 row = oc[(oc["model"] == m) & (oc["outcome"] == name)].iloc[0]
                 cells.append(_arrow(f"{row['base']:.0%}", f"{row['whatif']:.0%}",
-                                    f"{100 * row['change']:+.0f} pts"))
+                                    f"{100 * row['change']:+.1f} pts"))
             pt.add_row(name, *cells)
         out.print(pt)
         if draws == 1:
@@ -915,6 +1024,10 @@ def sensitivity_cmd(
     param: Annotated[list[str] | None, typer.Option(
         "--param", "-p", help="Model setting MODEL.NAME=VALUE (repeatable).")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+    sobol_n: Annotated[int, typer.Option(
+        "--sobol", help="Instead: Sobol indices of the uncertainty block from N base "
+        "samples (N·(groups+2) draws; 0 = off).")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the Sobol samples.")] = 1,
 ) -> None:
     """One-at-a-time sensitivity: which inputs move each issue's outcome most."""
     from summitry.sensitivity import (
@@ -922,16 +1035,23 @@ def sensitivity_cmd(
         POSITION_STEP,
         SALIENCE_STEP,
         elasticities,
+        sobol,
         tornado,
     )
 
     check_format(fmt, ("table", "json", "csv"))
     if top < 0:
         fail(f"--top: expected a whole number ≥ 0, found {top}")
+    if sobol_n < 0 or sobol_n == 1:
+        fail(f"--sobol: expected 0 (off) or a whole number ≥ 2, found {sobol_n}")
     scenario = load_scenario(file)
     params = parse_params(param)
     names = _model_list(model)
     _apply_generic(params, names, scenario)
+    if sobol_n:
+        _print_sobol(scenario, sobol(scenario, names, n=sobol_n, seed=seed, params=params),
+                     issue, fmt, top, sobol_n)
+        return
     frame = elasticities(scenario, names, params=params)
     if issue:
         for iid in issue:
@@ -967,6 +1087,237 @@ def sensitivity_cmd(
             if rows.empty:
                 t.add_row("[dim]no input moves this outcome[/dim]", "", "", "", "", "", "", "")
             out.print(t)
+
+
+def _print_sobol(scenario: Any, frame: Any, issue: list[str] | None, fmt: str, top: int,
+                 n: int) -> None:
+    if issue:
+        for iid in issue:
+            scenario.issue(iid)
+        frame = frame[frame["issue"].isin(issue)].reset_index(drop=True)
+    if fmt == "json":
+        sys.stdout.write(json.dumps(frame.to_dict("records"), indent=2) + "\n")
+        return
+    if fmt == "csv":
+        sys.stdout.write(frame.to_csv(index=False))
+        return
+    title = scenario.meta.title or scenario.id or "scenario"
+    out.print(f"[bold]Sobol indices — {title}[/bold]\n[dim]Share of each outcome's Monte Carlo "
+              f"variance due to one actor's uncertain positions, saliences, capability or "
+              f"attendance (N = {n:,}; inputs sampled independently). First: alone; "
+              "total: with all its interactions.[/dim]")
+    for m in dict.fromkeys(frame["model"]):
+        for iss in scenario.issues:
+            sub = frame[(frame["model"] == m) & (frame["issue"] == iss.id)]
+            if sub.empty:
+                continue
+            sd = float(sub["variance"].iloc[0]) ** 0.5
+            t = Table(title=f"{m} · {iss.label}: outcome sd {fmt_num(sd)}", title_justify="left")
+            for col in ("Actor", "Input", "First", "Total"):
+                t.add_column(col, justify="left" if col in ("Actor", "Input") else "right")
+            for r in sub.head(top or None).to_dict("records"):
+                t.add_row(str(r["actor"]), str(r["input"]), f"{r['first']:.3f}",
+                          f"{r['total']:.3f}")
+            out.print(t)
+
+
+# --- report and briefing (docs/report.md, docs/briefing.md) ---------------------------------
+
+ReportDrawsOpt = Annotated[int, typer.Option(
+    "--draws", help="Monte Carlo draws behind the probabilities (1 = point forecasts).")]
+
+
+def _publish_forecast(scenario: Any, model: list[str] | None, draws: int, seed: int,
+                      rounds: int | None, param: list[str] | None) -> Any:
+    """The forecast a report or article shows (with the CLI's usual model options)."""
+    from summitry.forecast import forecast as run
+
+    if draws < 1:
+        fail(f"--draws: expected a whole number ≥ 1, found {draws}")
+    params = parse_params(param)
+    names = _model_list(model)
+    if rounds is not None:
+        if rounds < 1:
+            fail(f"--rounds: expected a whole number ≥ 1, found {rounds}")
+        params.setdefault("*", {})["rounds"] = rounds
+    _apply_generic(params, names, scenario)
+    return _run_with_progress(draws, lambda progress: run(
+        scenario, names, draws=draws, seed=seed, params=params, progress=progress))
+
+
+@app.command("report")
+def report_cmd(
+    file: FileArg = None,
+    output: Annotated[Path, typer.Option(
+        "--output", "-o", help="Where to write: .html (offline, interactive), .md or .pdf.",
+        show_default=False)] = Path("report.html"),
+    model: Annotated[list[str] | None, typer.Option(
+        "--model", "-m", help="Model to run (repeat, or comma-separated; default: all).")] = None,
+    draws: ReportDrawsOpt = 1000,
+    seed: Annotated[int, typer.Option(help="Monte Carlo seed.")] = 1,
+    rounds: Annotated[int | None, typer.Option(
+        help="Rounds of the dynamic models (default: each model's own).")] = None,
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", "-p", help="Model setting MODEL.NAME=VALUE (repeatable).")] = None,
+    no_sensitivity: Annotated[bool, typer.Option(
+        "--no-sensitivity", help="Leave out the sensitivity (tornado) section.")] = False,
+) -> None:
+    """Write the analyst's report: charts, tables, probabilities, signals, precedents."""
+    import time
+
+    from summitry.report import write_report
+
+    suffix = output.suffix.lower()
+    if suffix not in (".html", ".htm", ".md", ".markdown", ".pdf"):
+        fail(f"--output {output}: expected a file name ending in .html, .md or .pdf")
+    scenario = load_scenario(file)
+    result = _publish_forecast(scenario, model, draws, seed, rounds, param)
+    started = time.perf_counter()
+    write_report(output, scenario, result, sensitivity=not no_sensitivity)
+    err.print(f"wrote {output} ({time.perf_counter() - started:.1f} s)")
+
+
+_LIGHTS = {"green": "[green]●[/green]", "orange": "[yellow]●[/yellow]",
+           "red": "[red]●[/red]", "info": "[blue]○[/blue]"}
+
+
+def _print_checks(article: Any) -> None:
+    from summitry.briefing import check_article
+    from summitry.briefing.seo import overall_scores
+
+    results = check_article(article)
+    seo, readability = overall_scores(results)
+    table = Table(title=f"SEO and readability — keyphrase {article.keyphrase!r}",
+                  title_justify="left")
+    for col in ("", "Check", "Value", "Advice"):
+        table.add_column(col)
+    groups = (("seo", "SEO"), ("readability", "Readability"), ("info", "Information"))
+    for kind, label in groups:
+        rows = [r for r in results if r.kind == kind]
+        if not rows:
+            continue
+        table.add_row("", f"[bold]{label}[/bold]", "", "")
+        for r in rows:
+            table.add_row(_LIGHTS[r.status], r.name, r.value, r.message)
+    out.print(table, markup=True)
+    scored = [r for r in results if r.kind in ("seo", "readability")]
+    count = {c: sum(1 for r in scored if r.status == c) for c in ("green", "orange", "red")}
+    flags = sum(1 for r in results if r.id.startswith("flag:"))
+    out.print(f"SEO score {seo}/100 · readability score {readability}/100 · checks: "
+              f"{count['green']} green, {count['orange']} orange, {count['red']} red · "
+              f"{flags} metadata default{'s' if flags != 1 else ''} to replace")
+
+
+@app.command("brief")
+def brief_cmd(
+    file: FileArg = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Where to write the article: .html (with JSON-LD) or .md.",
+        show_default=False)] = None,
+    stage: Annotated[str, typer.Option(
+        help="before, during (a live blog) or after the event.")] = "before",
+    check: Annotated[bool, typer.Option(
+        "--check", help="Print the SEO and readability checks as a traffic-light table.")
+    ] = False,
+    sitemap: Annotated[Path | None, typer.Option(
+        "--sitemap", help="Add the article to this Google News sitemap (two-day window).",
+        show_default=False)] = None,
+    url: Annotated[str | None, typer.Option(
+        "--url", help="Canonical URL of the article (default: meta.url).",
+        show_default=False)] = None,
+    published: Annotated[str | None, typer.Option(
+        "--published", help="Publication time, ISO 8601 (default: now).",
+        show_default=False)] = None,
+    model: Annotated[list[str] | None, typer.Option(
+        "--model", "-m", help="Model to run (repeat, or comma-separated; default: all).")] = None,
+    draws: ReportDrawsOpt = 1000,
+    seed: Annotated[int, typer.Option(help="Monte Carlo seed.")] = 1,
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", "-p", help="Model setting MODEL.NAME=VALUE (repeatable).")] = None,
+) -> None:
+    """Write the briefing article (SEO metadata, JSON-LD, dated updates)."""
+    import datetime as dt
+
+    from summitry.briefing import build_article, render_html, render_markdown, update_sitemap
+    from summitry.io._common import atomic_write
+
+    if stage not in ("before", "during", "after"):
+        fail(f"--stage: unknown stage {stage!r}; expected one of: before, during, after")
+    if output is None and not check and sitemap is None:
+        fail("nothing to do: give --output FILE (.html or .md), --check or --sitemap FILE")
+    if output is not None and output.suffix.lower() not in (".html", ".htm", ".md",
+                                                            ".markdown"):
+        fail(f"--output {output}: expected a file name ending in .html or .md")
+    when = None
+    if published is not None:
+        try:
+            when = dt.datetime.fromisoformat(published.strip().replace("Z", "+00:00"))
+        except ValueError:
+            fail(f"--published: expected an ISO 8601 date-time such as "
+                 f"2025-08-14T09:00:00+00:00, found {published!r}")
+        if when is not None and when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+    scenario = load_scenario(file)
+    result = _publish_forecast(scenario, model, draws, seed, None, param)
+    article = build_article(scenario, result, stage=stage,  # type: ignore[arg-type]
+                            url=url, published=when)
+    if output is not None:
+        md = output.suffix.lower() in (".md", ".markdown")
+        atomic_write(output, render_markdown(article) if md else render_html(article))
+        err.print(f"wrote {output}")
+    if sitemap is not None:
+        from summitry.briefing.sitemap import WINDOW
+
+        update_sitemap(sitemap, article)
+        age = dt.datetime.now(dt.UTC) - article.published
+        if age > WINDOW:
+            err.print(f"updated {sitemap}; the article was published more than two days ago, "
+                      "so the news sitemap leaves it out (Google News lists only the last two "
+                      "days)")
+        else:
+            err.print(f"updated {sitemap}")
+    if check:
+        _print_checks(article)
+
+
+# --- web app (docs/web.md) --------------------------------------------------------------------
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(
+        help="Address to bind. The default serves this computer only; another address "
+             "exposes the app (and its database) to the network.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
+    db: Annotated[Path | None, typer.Option(
+        "--db", help="Database file (default: $SUMMITRY_DB or "
+                     "~/.local/share/summitry/summitry.db).")] = None,
+    max_upload_mb: Annotated[float, typer.Option(
+        min=0.001, help="Largest accepted upload in MB (larger: 413).")] = 10.0,
+    workers: Annotated[int, typer.Option(
+        min=1, max=64, help="Threads running background Monte Carlo forecasts.")] = 2,
+) -> None:
+    """Start the web app (pages, JSON API under /api, OpenAPI at /openapi.json)."""
+    try:
+        import uvicorn
+
+        from summitry.web import create_app
+    except ImportError as exc:
+        from summitry.errors import MissingExtraError
+
+        raise MissingExtraError(f"summitry serve ({exc.name} is missing)", "web") from None
+    loopback = host in ("127.0.0.1", "localhost", "::1")
+    hosts = None if loopback else ["*"]
+    application = create_app(db, max_upload_bytes=int(max_upload_mb * 1024 * 1024),
+                             job_workers=workers, allowed_hosts=hosts)
+    shown = f"[{host}]" if ":" in host else host
+    err.print(f"summitry web app on http://{shown}:{port}/  (database: "
+              f"{application.state.store_path}; Ctrl+C stops)", markup=False)
+    if not loopback:
+        err.print("warning: listening beyond this computer; anyone who can reach "
+                  f"{host}:{port} can read and change the scenarios", markup=False,
+                  style="yellow")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
 # --- entry point ------------------------------------------------------------------------------
