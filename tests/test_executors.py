@@ -113,7 +113,7 @@ def test_dask_local_cluster_gives_bit_identical_results():
     sc = scenario()
     _, serial = run_batch(sc, models(), draws=2000, seed=5, chunk_size=500)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as cluster, \
+                                  host="127.0.0.1", dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as client, DaskExecutor(client=client) as ex:
         calls: list[int] = []
         _, remote = run_batch(sc, models(), draws=2000, seed=5, chunk_size=500, executor=ex,
@@ -130,7 +130,7 @@ def test_dask_executor_starts_and_stops_its_own_cluster():
     _, serial = run_batch(sc, models()[:1], draws=900, seed=2, chunk_size=300)
     # processes=False: an in-process cluster (inproc:// transport, no sockets)
     ex = get_executor("dask", n_workers=1, threads_per_worker=2, processes=False,
-                      dashboard_address=None)
+                      dashboard_address=":0")
     with ex:
         _, remote = run_batch(sc, models()[:1], draws=900, seed=2, chunk_size=300, executor=ex)
         client = ex._client

@@ -3,7 +3,10 @@
 An :class:`Executor` is a small backend with one method, ``map(fn, items, progress=None)``,
 that applies a top-level (picklable) function to every item and returns the results *in
 the order of the items*, calling ``progress(done, total)`` as items finish; it is a
-context manager and has ``close()``. :func:`summitry.simulate.run_batch` hands it one
+context manager and has ``close()``. The executors here also have ``imap(fn, items)``,
+which yields ``(index, result)`` pairs as items finish, so that a caller can keep each
+result at once (the sweeps of :mod:`summitry.sweep` save every finished chunk, which is
+what lets an interrupted sweep resume). :func:`summitry.simulate.run_batch` hands it one
 :class:`~summitry.simulate.ChunkTask` per chunk. Because every chunk carries its own seed
 (``SeedSequence(seed).spawn(n)``, fixed chunk size), the draws — and so the results — are
 bit-identical on every executor.
@@ -22,7 +25,7 @@ bit-identical on every executor.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar, runtime_checkable
@@ -87,6 +90,11 @@ class SerialExecutor(_Base):
                 progress(k + 1, total)
         return out
 
+    def imap(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[tuple[int, R]]:
+        """Yield ``(index, fn(item))`` item after item."""
+        for k, item in enumerate(items):
+            yield k, fn(item)
+
     def __repr__(self) -> str:
         return "SerialExecutor()"
 
@@ -134,6 +142,22 @@ class ProcessExecutor(_Base):
             raise
         return [f.result() for f in futures]
 
+    def imap(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[tuple[int, R]]:
+        """Yield ``(index, result)`` as items finish (any order).
+
+        The first failing item's exception is raised; the items not yet started are
+        cancelled, also when the caller stops iterating early.
+        """
+        pool = self._ensure()
+        futures: list[Future[R]] = [pool.submit(fn, item) for item in items]
+        index = {id(f): k for k, f in enumerate(futures)}
+        try:
+            for fut in as_completed(futures):
+                yield index[id(fut)], fut.result()
+        finally:
+            for fut in futures:
+                fut.cancel()
+
     def close(self) -> None:
         """Shut the pool down (waits for running items)."""
         if self._pool is not None:
@@ -173,7 +197,12 @@ class DaskExecutor(_Base):
             if self.address is not None:
                 self._client = dist.Client(self.address)
             else:
-                self._client = dist.Client(**self.cluster)
+                # a local cluster on loopback; its HTTP server on a free port, never the
+                # fixed 8787 another cluster (or anything else) may hold
+                options = {"host": "127.0.0.1", "dashboard_address": ":0", **self.cluster}
+                if options.get("processes") is False:
+                    options.pop("host")
+                self._client = dist.Client(**options)
         return self._client
 
     def map(self, fn: Callable[[T], R], items: Sequence[T], *,
@@ -193,6 +222,22 @@ class DaskExecutor(_Base):
             client.cancel(futures)
             raise
         return results
+
+    def imap(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[tuple[int, R]]:
+        """Yield ``(index, result)`` as items finish on the cluster (any order).
+
+        The first failing item's exception is raised; the others are cancelled, also
+        when the caller stops iterating early.
+        """
+        dist = _distributed()
+        client = self._ensure()
+        futures = client.map(fn, list(items), pure=False)
+        index = {f.key: k for k, f in enumerate(futures)}
+        try:
+            for fut in dist.as_completed(futures):
+                yield index[fut.key], fut.result()
+        finally:
+            client.cancel(futures)
 
     def close(self) -> None:
         """Close the client (and the local cluster it started), if this executor owns it."""
