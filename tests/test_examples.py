@@ -229,11 +229,11 @@ def test_car_emissions_compromise_is_7_390() -> None:
 
 
 def test_car_emissions_matches_table_1() -> None:
-    from summitry.backtest import CAR_EMISSIONS
+    from tests.conftest import BDM1994
 
     scenario = _load(CAR)
-    assert set(scenario.actor_ids) == set(CAR_EMISSIONS)
-    for actor, (cap, pos, sal) in CAR_EMISSIONS.items():
+    assert set(scenario.actor_ids) == set(BDM1994)
+    for actor, (cap, pos, sal) in BDM1994.items():
         st = scenario.stance(actor, "year")
         assert st is not None
         assert (scenario.actor(actor).capability, st.position, st.salience) == (cap, pos, sal)

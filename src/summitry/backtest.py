@@ -29,7 +29,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -98,53 +97,16 @@ def json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 # --- (a) published cases ---------------------------------------------------------------------
 
-#: The 1994 car-emissions case (Scholz, Calbert & Smith 2011, Table 1; data/README.md):
-#: actor → (capability, position in years, salience 0–100).
-CAR_EMISSIONS: dict[str, tuple[float, float, float]] = {
-    "Netherlands": (0.08, 4, 80),
-    "Belgium": (0.08, 7, 40),
-    "Luxembourg": (0.03, 4, 20),
-    "Germany": (0.16, 4, 80),
-    "France": (0.16, 10, 60),
-    "Italy": (0.16, 10, 60),
-    "UK": (0.16, 10, 90),
-    "Ireland": (0.05, 7, 10),
-    "Denmark": (0.05, 4, 100),
-    "Greece": (0.08, 7, 70),
-}
-
 CAR_EMISSIONS_EXAMPLE = "bdm1994-car-emissions"
 
 
-def car_emissions_scenario(*, shipped: bool | None = None) -> Scenario:
-    """The 1994 car-emissions scenario.
-
-    Args:
-        shipped: ``True`` — the shipped example (error if missing); ``False`` — the table
-            built in code from :data:`CAR_EMISSIONS`; ``None`` (default) — the example
-            when installed, else the table.
-    """
+def car_emissions_scenario() -> Scenario:
+    """The 1994 car-emissions case: the shipped example (Scholz, Calbert & Smith 2011,
+    Table 1; tests/test_examples.py checks it against the published table)."""
+    from summitry import examples
     from summitry.io import load
-    from summitry.scenario import Scenario
 
-    if shipped is not False:
-        res = resources.files("summitry").joinpath(f"examples/{CAR_EMISSIONS_EXAMPLE}.yaml")
-        if res.is_file():
-            with resources.as_file(res) as p:
-                return load(p)
-        if shipped:
-            raise SummitryError(f"the example {CAR_EMISSIONS_EXAMPLE!r} is not installed")
-    return Scenario.model_validate({
-        "id": CAR_EMISSIONS_EXAMPLE,
-        "meta": {"title": "EU car-emission standards, 1994 (Bueno de Mesquita 1994; "
-                          "Scholz, Calbert & Smith 2011, Table 1)"},
-        "salience_scale": "0-100",
-        "issues": [{"id": "year", "name": "Years until the standard applies", "lower": 4,
-                    "upper": 10, "units": "years"}],
-        "actors": [{"id": a, "capability": c} for a, (c, _, _) in CAR_EMISSIONS.items()],
-        "stances": [{"actor": a, "issue": "year", "position": p, "salience": s}
-                    for a, (_, p, s) in CAR_EMISSIONS.items()],
-    })
+    return load(examples.path(CAR_EMISSIONS_EXAMPLE))
 
 
 @dataclass(frozen=True)
