@@ -1320,6 +1320,130 @@ def serve(
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
+# --- sweeps (docs/performance.md) -------------------------------------------------------------
+
+
+def _sweep_executor(name: str, scheduler: str | None, workers: int | None) -> Any:
+    """The sweep's executor: ``auto`` is a local Dask cluster when Dask is installed,
+    else a process pool (serial on one CPU); ``--scheduler`` means an existing cluster."""
+    import importlib.util
+    import os
+
+    from summitry.executors import EXECUTORS, get_executor
+
+    key = name.strip().lower()
+    if key not in (*EXECUTORS, "auto"):
+        fail(f"--executor: unknown executor {name!r}; expected one of: auto, "
+             + ", ".join(EXECUTORS))
+    if workers is not None and workers < 1:
+        fail(f"--workers: expected a whole number ≥ 1, found {workers}")
+    if scheduler is not None:
+        if key not in ("auto", "dask"):
+            fail(f"--scheduler is a Dask cluster's address; it cannot be used with "
+                 f"--executor {key}")
+        return get_executor("dask", address=scheduler)
+    if key == "auto":
+        if importlib.util.find_spec("distributed") is not None:
+            key = "dask"
+        else:
+            key = "process" if (workers or os.cpu_count() or 1) > 1 else "serial"
+    if key == "serial":
+        return get_executor("serial")
+    if key == "process":
+        return get_executor("process", workers=workers)
+    return get_executor("dask", processes=True, threads_per_worker=1,
+                        dashboard_address=None,
+                        **({"n_workers": workers} if workers else {}))
+
+
+@app.command("sweep")
+def sweep_cmd(
+    file: FileArg = None,
+    grid: Annotated[list[str] | None, typer.Option(
+        "--grid", "-g", help="A setting to sweep: MODEL.PARAM=v1,v2,… or "
+        "ACTOR.ISSUE.FIELD=START:STOP:COUNT (repeatable; the product is run).")] = None,
+    model: Annotated[list[str] | None, typer.Option(
+        "--model", "-m", help="Model to run (repeat, or comma-separated; default: all).")] = None,
+    draws: Annotated[int, typer.Option(help="Monte Carlo draws per setting.")] = 10_000,
+    seed: Annotated[int, typer.Option(help="Monte Carlo seed (the same for every "
+                                      "setting).")] = 1,
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", "-p", help="Model setting for every run, MODEL.NAME=VALUE.")] = None,
+    weight: Annotated[list[str] | None, typer.Option(
+        "--weight", help="Weight of a model in the combined outcome forecast, MODEL=W.")] = None,
+    executor: Annotated[str, typer.Option(
+        "--executor", help="auto (a local Dask cluster when Dask is installed), serial, "
+        "process or dask.")] = "auto",
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Address of a running Dask scheduler, e.g. "
+        "tcp://10.0.0.5:8786.")] = None,
+    workers: Annotated[int | None, typer.Option(
+        help="Workers of the process pool or local cluster (default: all CPUs).")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Parquet file to write (default: SCENARIO-sweep.parquet).")] = None,
+    resume: Annotated[bool, typer.Option(
+        "--resume/--fresh", help="Reuse the chunks an interrupted run of the same sweep "
+        "saved (default), or start over.")] = True,
+    chunk_size: Annotated[int | None, typer.Option(
+        "--chunk-size", help="Draws per task (default 2000).")] = None,
+) -> None:
+    """Forecast every combination of the --grid settings; write tidy Parquet rows."""
+    from summitry.sweep import parse_grid, run_sweep
+
+    if not grid:
+        fail("nothing to sweep: give --grid MODEL.PARAM=v1,v2 or "
+             "--grid ACTOR.ISSUE.FIELD=START:STOP:COUNT (repeatable)")
+    if draws < 1:
+        fail(f"--draws: expected a whole number ≥ 1, found {draws}")
+    scenario = load_scenario(file)
+    items = parse_grid(grid or [], scenario)
+    params = parse_params(param)
+    names = _model_list(model)
+    _apply_generic(params, names, scenario)
+    path = output or Path(f"{scenario.id or 'scenario'}-sweep.parquet")
+    ex = _sweep_executor(executor, scheduler, workers)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    bar = Progress(TextColumn("Sweep"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("chunks"), console=err, transient=True,
+                   disable=not err.is_terminal)
+    try:
+        with bar:
+            task = bar.add_task("sweep", total=None)
+            result = run_sweep(
+                scenario, items, models=names, draws=draws, seed=seed, params=params,
+                weights=parse_weights(weight) or None, executor=ex, out=path,
+                resume=resume, chunk_size=chunk_size,
+                progress=lambda done, total: bar.update(task, completed=done, total=total))
+    finally:
+        ex.close()
+    summary = result.summary_frame()
+    title = scenario.meta.title or scenario.id or "scenario"
+    probs = [c for c in summary.columns if str(c).startswith("P(")]
+    keys = [g.key for g in result.grid]
+    shown = probs or [c for c in summary.columns if str(c).endswith(" (q50)")]
+    what = ("combined named-outcome probabilities" if probs else
+            "median outcome (q50) of each issue, averaged over the models")
+    table = Table(title=f"Sweep — {title} · {draws:,} draws per setting, seed {seed}\n"
+                  f"[dim]{what}; every statistic is in {path}[/dim]", title_justify="left")
+    table.add_column("#", justify="right")
+    for col in [*keys, *shown]:
+        table.add_column(str(col).removesuffix(" (q50)"), justify="right")
+    for rec in summary.to_dict("records"):
+        cells = [str(rec["setting"])]
+        for col in keys:
+            v = rec[col]
+            cells.append(fmt_num(float(v)) if isinstance(v, (int, float)) and
+                         not isinstance(v, bool) else str(v))
+        cells += [f"{rec[c]:.0%}" if probs else fmt_num(float(rec[c])) for c in shown]
+        table.add_row(*cells)
+    out.print(table)
+    n_rows = len(result.frame)
+    reused = f", {result.reused} reused from an interrupted run" if result.reused else ""
+    out.print(f"Wrote {path}: {n_rows:,} rows ({len(result.settings)} settings); "
+              f"{result.ran} chunks run{reused}.")
+
+
 # --- entry point ------------------------------------------------------------------------------
 
 

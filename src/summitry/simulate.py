@@ -639,6 +639,67 @@ def _merge(parts: Sequence[Solution], sizes: Sequence[int]) -> Solution:
     )
 
 
+class _Merger:
+    """:func:`_merge` done chunk by chunk, in any order of arrival (same result).
+
+    Per-draw arrays (``outcome``, ``n_rounds``, 1–2-dimensional ``extra`` arrays with a
+    leading draw axis) are written into arrays of all draws as chunks arrive, so a run
+    holds them once; everything else comes from chunk 0.
+    """
+
+    def __init__(self, n_models: int, sizes: Sequence[int]) -> None:
+        self.sizes = list(sizes)
+        self.offsets = np.concatenate([[0], np.cumsum(self.sizes)]).astype(int)
+        self.n = int(self.offsets[-1])
+        self.first: list[Solution | None] = [None] * n_models
+        self.arrays: list[dict[str, NDArray[Any]]] = [{} for _ in range(n_models)]
+        self.bad: list[set[str]] = [set() for _ in range(n_models)]  # not per-draw after all
+        self.no_rounds = [False] * n_models
+
+    def _put(self, m: int, key: str, value: Any, k: int) -> None:
+        lo, size = int(self.offsets[k]), self.sizes[k]
+        if (not isinstance(value, np.ndarray) or value.ndim not in (1, 2)
+                or value.shape[0] != size):
+            self.bad[m].add(key)
+            return
+        store = self.arrays[m].get(key)
+        if store is None:
+            store = np.empty((self.n, *value.shape[1:]), dtype=value.dtype)
+            self.arrays[m][key] = store
+        elif store.shape[1:] != value.shape[1:]:
+            self.bad[m].add(key)
+            return
+        store[lo:lo + size] = value
+
+    def add(self, k: int, sols: Sequence[Solution]) -> None:
+        """Take chunk ``k``'s solutions (one per model)."""
+        for m, sol in enumerate(sols):
+            if k == 0:
+                self.first[m] = sol
+            self._put(m, "\0outcome", np.asarray(sol.outcome), k)
+            if sol.n_rounds is None:
+                self.no_rounds[m] = True
+            else:
+                self._put(m, "\0n_rounds", np.asarray(sol.n_rounds), k)
+            for key, value in sol.extra.items():
+                if isinstance(value, np.ndarray) and value.ndim in (1, 2):
+                    self._put(m, key, value, k)
+                else:
+                    self.bad[m].add(key)
+
+    def result(self) -> list[Solution]:
+        out = []
+        for m, first in enumerate(self.first):
+            assert first is not None
+            arrays = self.arrays[m]
+            extra = {key: (arrays[key] if key in arrays and key not in self.bad[m] else v)
+                     for key, v in first.extra.items()}
+            n_rounds = None if self.no_rounds[m] else arrays["\0n_rounds"].astype(np.int64)
+            out.append(replace(first, outcome=arrays["\0outcome"], n_rounds=n_rounds,
+                               extra=extra))
+        return out
+
+
 def _model_specs(models: Sequence[Model | str]) -> tuple[tuple[type[BaseModel] | str,
                                                              dict[str, Any]], ...]:
     specs: list[tuple[type[BaseModel] | str, dict[str, Any]]] = []
@@ -704,11 +765,20 @@ def run_batch(
     ex: Executor = (SerialExecutor() if executor is None
                     else get_executor(executor) if isinstance(executor, str) else executor)
     try:
-        results = ex.map(run_chunk, tasks, progress=progress)
+        if hasattr(ex, "imap"):
+            # merge each chunk as it arrives: the per-draw arrays exist once, not twice
+            merger = _Merger(len(specs), sizes)
+            for done, (k, result) in enumerate(ex.imap(run_chunk, tasks), start=1):
+                merger.add(k, result)
+                if progress is not None:
+                    progress(done, len(tasks))
+            merged = merger.result()
+        else:
+            results = ex.map(run_chunk, tasks, progress=progress)
+            merged = [_merge([r[m] for r in results], sizes) for m in range(len(specs))]
     finally:
         if own:
             ex.close()
-    merged = [_merge([r[m] for r in results], sizes) for m in range(len(specs))]
     return scenario.problem(), merged
 
 

@@ -63,18 +63,20 @@ constructor option; see :class:`Challenge` and docs/models/challenge.md.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar, Final
 
 import numpy as np
 from numpy.typing import NDArray
 
-from summitry.errors import SummitryError, UnknownNameError
+from summitry.errors import MissingExtraError, SummitryError, UnknownNameError
 from summitry.models.base import BaseModel, Solution, register
 from summitry.problem import Problem
 
 __all__ = [
     "CHOICES",
+    "ENGINES",
     "Challenge",
     "READINGS",
     "expected_utilities",
@@ -123,6 +125,14 @@ CHOICES: Final[dict[str, tuple[str, ...]]] = {
     "stop": ("fixed", "median_shift"),
 }
 
+#: Where the rounds are computed (not a setting of the model: both give the same bits).
+ENGINES: Final = ("auto", "numpy", "numba")
+
+#: rows × actors³ × rounds from which ``engine="auto"`` imports Numba when it is not yet
+#: imported: importing it and loading the cached kernel takes ~0.3 s, about what the NumPy
+#: path needs for this much work (bench/bench_challenge.py).
+_NUMBA_MIN_WORK: Final = 20_000_000
+
 #: Budget of float64 elements for the largest temporary, ``(rows, A, A, A)``; the batch
 #: is processed in chunks of draws that keep under it.
 _CHUNK_ELEMENTS: Final = 1 << 19
@@ -164,8 +174,12 @@ def _range(x: FloatArray, act: BoolArray) -> FloatArray:
 
 
 def _cost(w: FloatArray, ad: FloatArray) -> FloatArray:
-    """Condorcet cost ``C_j = Σ_k w_k |x_k − x_j|`` per row, ``(B, A)``."""
-    out: FloatArray = np.einsum("bk,bkj->bj", w, ad)
+    """Condorcet cost ``C_j = Σ_k w_k |x_k − x_j|`` per row, ``(B, A)``.
+
+    Summed over ``k`` in index order (a reduction over a middle axis), which the Numba
+    kernel repeats exactly.
+    """
+    out: FloatArray = (w[:, :, None] * ad).sum(axis=1)
     return out
 
 
@@ -197,15 +211,17 @@ def _prevail(
 ) -> FloatArray:
     """Eq. 31: ``P[b, i, j]`` = probability that i prevails over j, ``(B, A, A)``.
 
-    ``Σ_k w_k |a_k|`` is symmetric in (i, j): it is computed for ``i < j`` only, as one
-    batched matrix product; ``Σ_k w_k a_k = C_j − C_i`` needs no ``A³`` work at all.
+    ``Σ_k w_k |a_k|`` is symmetric in (i, j): it is computed for ``i < j`` only (a
+    last-axis sum, in NumPy's pairwise order, which the Numba kernel repeats);
+    ``Σ_k w_k a_k = C_j − C_i`` needs no ``A³`` work at all.
     """
     n_b, n = x.shape
     iu, ju = np.triu_indices(n, 1)
     t = (x[:, iu] + x[:, ju])[..., None] - 2.0 * x[:, None, :]
     np.abs(t, out=t)
     np.minimum(t, ad[:, iu, ju][..., None], out=t)
-    half = np.matmul(t, w[:, :, None])[..., 0]
+    t *= w[:, None, :]
+    half = t.sum(axis=-1)
     den = np.zeros((n_b, n, n))
     den[:, iu, ju] = half
     den[:, ju, iu] = half
@@ -222,14 +238,16 @@ def _basic(d: FloatArray, r: FloatArray | None) -> _Basic:
     """Eqs. 15, 16, 24: ``(U_s, U_f, U_sq)`` of the row actor, exponent ``r`` per row.
 
     ``r = None`` means every ``r = 1`` (no powers taken). ``d`` is symmetric, so the
-    transposes give the utilities with the column actor's exponent.
+    transposes give the utilities with the column actor's exponent. ``np.float_power``
+    is the C library's ``pow`` (``np.power`` may use a SIMD version that differs in the
+    last bit), the function the Numba kernel calls: both paths give the same bits.
     """
     if r is None:
         us = 2.0 * d
         return us, -us, 0.0
-    us = 2.0 - 4.0 * np.power(np.maximum(0.5 - 0.5 * d, 0.0), r)
-    uf = 2.0 - 4.0 * np.power(0.5 + 0.5 * d, r)
-    usq: FloatArray = 2.0 - 4.0 * np.power(0.5, r)
+    us = 2.0 - 4.0 * np.float_power(np.maximum(0.5 - 0.5 * d, 0.0), r)
+    uf = 2.0 - 4.0 * np.float_power(0.5 + 0.5 * d, r)
+    usq: FloatArray = 2.0 - 4.0 * np.float_power(0.5, r)
     return us, uf, usq
 
 
@@ -268,8 +286,8 @@ def _eu(
     if r is None:
         ub, uw = e, -e
     else:
-        ub = 2.0 - 4.0 * np.power(np.maximum(0.5 - 0.25 * e, 0.0), r)
-        uw = 2.0 - 4.0 * np.power(0.5 + 0.25 * e, r)
+        ub = 2.0 - 4.0 * np.float_power(np.maximum(0.5 - 0.25 * e, 0.0), r)
+        uw = 2.0 - 4.0 * np.float_power(0.5 + 0.25 * e, r)
     return out - q * usq - (1.0 - q) * np.where(t_better, ub, uw)
 
 
@@ -497,6 +515,87 @@ def _simulate(
     return _Run(hist, med, mean, risk, n_rounds, events)
 
 
+def _numba_available() -> bool:
+    try:
+        import numba  # noqa: F401
+    except ImportError:  # pragma: no cover - numba is installed in development
+        return False
+    return True
+
+
+_Events = list[list[tuple[int, int, int, int, float, float]]]
+_Result = tuple[FloatArray, FloatArray, FloatArray, FloatArray, IntArray, _Events]
+
+
+def _simulate_numpy(
+    x: FloatArray,
+    w: FloatArray,
+    s: FloatArray,
+    act: BoolArray,
+    fallback: FloatArray,
+    opt: _Options,
+    n_d: int,
+    n_i: int,
+    per_draw: int,
+) -> _Result:
+    """:func:`_simulate` over chunks of draws that keep the temporaries small.
+
+    Returns ``history (D, T, A, I)``, ``median``, ``mean`` ``(D, T, I)``, ``risk``
+    ``(D, T, A, I)``, ``n_rounds`` per row ``(D·I,)`` and the events of draw 0.
+    """
+    n_a = x.shape[1]
+    step = max(1, _CHUNK_ELEMENTS // max(per_draw, 1))
+    parts: list[_Run] = []
+    for start in range(0, n_d, step):
+        lo, hi = start * n_i, min(n_d, start + step) * n_i
+        parts.append(
+            _simulate(
+                x[lo:hi], w[lo:hi], s[lo:hi], act[lo:hi], fallback[lo:hi], opt,
+                event_rows=n_i if start == 0 else 0,
+            )
+        )
+
+    def cat(name: str) -> FloatArray:
+        arrs = [getattr(p, name) for p in parts]
+        out: FloatArray = arrs[0] if len(arrs) == 1 else np.concatenate(arrs)
+        return out
+
+    t = opt.rounds + 1
+    hist = cat("history").reshape(n_d, n_i, t, n_a).transpose(0, 2, 3, 1)
+    med = cat("median").reshape(n_d, n_i, t).transpose(0, 2, 1)
+    mean = cat("mean").reshape(n_d, n_i, t).transpose(0, 2, 1)
+    risk = cat("risk").reshape(n_d, n_i, t, n_a).transpose(0, 2, 3, 1)
+    n_rounds: IntArray = np.concatenate([p.n_rounds for p in parts])
+    return hist, med, mean, risk, n_rounds, parts[0].events
+
+
+def _simulate_numba(
+    x: FloatArray,
+    w: FloatArray,
+    s: FloatArray,
+    act: BoolArray,
+    fallback: FloatArray,
+    opt: _Options,
+    n_i: int,
+) -> _Result:
+    """:func:`_simulate_numpy` on the Numba kernel (:mod:`._challenge_numba`): same bits."""
+    from summitry.models import _challenge_numba
+
+    hist, med, mean, risk, n_rounds, ev_has, ev_idx, ev_kind = _challenge_numba.simulate(
+        x, w, s, act, fallback, opt, n_i
+    )
+    n = x.shape[1]
+    events: _Events = [[]]
+    for t in range(1, opt.rounds + 1):
+        evs = []
+        for row, k in zip(*np.nonzero(ev_has[:, t]), strict=True):
+            j = int(ev_idx[row, t, k])
+            evs.append((int(row), int(k), j % n, int(ev_kind[row, t, k]),
+                        float(hist[0, t - 1, k, row]), float(hist[0, t, k, row])))
+        events.append(evs)
+    return hist, med, mean, risk, n_rounds, events
+
+
 # --------------------------------------------------------------------------------------
 # public helpers (single formulas, for checks and for users who want the numbers)
 # --------------------------------------------------------------------------------------
@@ -618,6 +717,10 @@ class Challenge(BaseModel):
         stop: ``"fixed"`` (play ``rounds``) or ``"median_shift"`` (BDM 2002: stop
             once the median moves by at most ``tol`` in a round; ``rounds`` caps it).
         tol: the median-shift tolerance on the 0–100 scale.
+        engine: ``"numba"`` (the compiled kernel of :mod:`._challenge_numba`, extra
+            ``summitry[fast]``; ~100× faster), ``"numpy"`` (the vectorised NumPy path) or
+            ``"auto"`` (Numba when it is installed and already imported, or when the batch
+            is large enough to repay importing it). Both give the same numbers to ~1e-15.
 
     ``Solution.extra`` holds ``median`` and ``mean`` per round ``(D, T, I)``, ``risk``
     (the exponents each round used, ``(D, T, A, I)``, 1 at round 0) and ``options``
@@ -649,6 +752,7 @@ class Challenge(BaseModel):
         risk: bool = True,
         stop: str = "fixed",
         tol: float = 1.0,
+        engine: str = "auto",
     ) -> None:
         self.rounds = rounds
         self.reading = reading
@@ -664,6 +768,7 @@ class Challenge(BaseModel):
         self.risk = risk
         self.stop = stop
         self.tol = tol
+        self.engine = engine
 
     def options(self) -> dict[str, Any]:
         """The settings with the reading applied, validated.
@@ -698,6 +803,26 @@ class Challenge(BaseModel):
             rounds=int(rounds), q=q, risk=bool(self.risk), tol=tol, **values
         )
 
+    def _use_numba(self, work: int) -> bool:
+        """Whether this solve runs the Numba kernel (see ``engine``).
+
+        Raises:
+            UnknownNameError: an unknown engine.
+            MissingExtraError: ``engine="numba"`` without numba installed.
+        """
+        engine = self.engine
+        if not isinstance(engine, str) or engine not in ENGINES:
+            raise UnknownNameError("value of challenge option 'engine'", str(engine), ENGINES)
+        if engine == "numpy":
+            return False
+        if engine == "numba":
+            if not _numba_available():
+                raise MissingExtraError("the numba engine of the challenge model", "fast")
+            return True
+        if sys.modules.get("numba") is not None:
+            return True
+        return work >= _NUMBA_MIN_WORK and _numba_available()
+
     @staticmethod
     def _choice(key: str, value: object) -> str:
         if not isinstance(value, str) or value not in CHOICES[key]:
@@ -720,32 +845,23 @@ class Challenge(BaseModel):
         fallback = np.where(np.isfinite(sq), sq, 50.0)
 
         per_draw = n_i * max(n_a, 1) ** 3
-        step = max(1, _CHUNK_ELEMENTS // max(per_draw, 1))
-        parts: list[_Run] = []
-        for start in range(0, n_d, step):
-            lo, hi = start * n_i, min(n_d, start + step) * n_i
-            parts.append(
-                _simulate(
-                    x[lo:hi], w[lo:hi], s[lo:hi], act[lo:hi], fallback[lo:hi], opt,
-                    event_rows=n_i if start == 0 else 0,
-                )
+        if self._use_numba(n_d * per_draw * max(opt.rounds, 1)):
+            # the kernel writes the (D, T, A, I) layout of the Solution directly
+            hist, med, mean, risk, n_rounds_rows, first_events = _simulate_numba(
+                x, w, s, act, fallback, opt, n_i
             )
-        n_rounds_rows = np.concatenate([p.n_rounds for p in parts])
-        t_len = int(n_rounds_rows.max(initial=0)) + 1 if opt.stop == "median_shift" else None
-
-        def cat(name: str) -> FloatArray:
-            arr = np.concatenate([getattr(p, name)[:, :t_len] for p in parts])
-            return arr
-
-        t = cat("median").shape[1]
-        hist = cat("history").reshape(n_d, n_i, t, n_a).transpose(0, 2, 3, 1)
-        med = cat("median").reshape(n_d, n_i, t).transpose(0, 2, 1)
-        mean = cat("mean").reshape(n_d, n_i, t).transpose(0, 2, 1)
-        risk = cat("risk").reshape(n_d, n_i, t, n_a).transpose(0, 2, 3, 1)
+        else:
+            hist, med, mean, risk, n_rounds_rows, first_events = _simulate_numpy(
+                x, w, s, act, fallback, opt, n_d, n_i, per_draw
+            )
+        t = hist.shape[1]
+        if opt.stop == "median_shift":
+            t = int(n_rounds_rows.max(initial=0)) + 1
+            hist, med, mean, risk = (arr[:, :t] for arr in (hist, med, mean, risk))
         n_rounds = n_rounds_rows.reshape(n_d, n_i).max(axis=1)
 
         events: list[list[dict[str, Any]]] = []
-        for t_idx, evs in enumerate(parts[0].events[:t]):
+        for t_idx, evs in enumerate(first_events[:t]):
             events.append(
                 [
                     {
