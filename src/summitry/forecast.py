@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 
 from summitry.errors import SummitryError
 from summitry.models import Solution, get_model, model_class, model_names
+from summitry.models.base import solve
 from summitry.problem import Problem
 from summitry.scenario import Scenario
 
@@ -301,7 +302,7 @@ def forecast(
             raise SummitryError("model weights must be finite, ≥ 0 and not all 0")
     if draws == 1:
         problem = scenario.problem()
-        sols = [m.solve(problem) for m in instances]
+        sols = [solve(m, problem) for m in instances]
         if progress:
             progress(1, 1)
     else:

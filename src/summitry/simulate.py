@@ -90,7 +90,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from summitry.errors import SummitryError
-from summitry.models.base import BaseModel, Model, Solution, get_model
+from summitry.models.base import BaseModel, Model, Solution, get_model, solve
 from summitry.problem import Problem
 from summitry.scenario import Distribution, Scenario
 
@@ -594,7 +594,7 @@ def run_chunk(task: ChunkTask) -> list[Solution]:
     fill = np.where(np.isnan(problem.status_quo), 50.0, problem.status_quo)
     out = []
     for spec, params in task.models:
-        sol = _build(spec, params).solve(problem)
+        sol = solve(_build(spec, params), problem)
         outcome = _settle(problem, vacant, sol.outcome)
         ho = sol.history_outcome
         if ho is not None and vacant.any():

@@ -169,3 +169,14 @@ def _fixed_problem(model: str) -> Problem:
         capability=rng.uniform(0.1, 1, 5).round(2),
         status_quo=rng.uniform(0, 100, n_i).round(2),
     )
+
+
+def test_shared_solve_reuses_a_solution_on_the_same_problem():
+    from summitry.models.base import solve
+
+    p = _fixed_problem("compromise")
+    first = solve(get_model("median"), p)
+    assert solve(get_model("median"), p) is first
+    assert solve(get_model("median", tie="lower"), p) is not first  # other settings
+    q = p.take([0])  # another problem object, even with equal arrays
+    assert solve(get_model("median"), q) is not first

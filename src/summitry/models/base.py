@@ -17,6 +17,9 @@ models from :func:`model_names` / :func:`model_info` and build them with
 from __future__ import annotations
 
 import inspect
+import json
+import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
@@ -36,6 +39,7 @@ __all__ = [
     "model_info",
     "model_names",
     "register",
+    "solve",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -127,6 +131,30 @@ class BaseModel:
         args = ", ".join(f"{k}={v!r}" for k, v in self.params().items())
         return f"{type(self).__name__}({args})"
 
+
+def solve(model: Model, problem: Problem) -> Solution:
+    """``model.solve(problem)``, shared: a model with the same name and settings already
+    solved on this very ``problem`` object returns that solution instead of solving again.
+
+    This is how a model that combines others (the ensemble) reuses the components a
+    forecast is running anyway. The memo lives exactly as long as ``problem`` (a weak
+    reference), so a Monte Carlo chunk's solutions go with its chunk.
+    """
+    key = (model.name, json.dumps(model.params(), sort_keys=True, default=repr))
+    with _SHARED_LOCK:
+        cached = _SHARED.get(problem, {}).get(key)
+    if cached is not None:
+        return cached
+    sol = model.solve(problem)
+    with _SHARED_LOCK:
+        _SHARED.setdefault(problem, {})[key] = sol
+    return sol
+
+
+_SHARED: weakref.WeakKeyDictionary[Problem, dict[tuple[str, str], Solution]] = (
+    weakref.WeakKeyDictionary()
+)
+_SHARED_LOCK = threading.Lock()
 
 _REGISTRY: dict[str, type[BaseModel]] = {}
 

@@ -106,7 +106,7 @@ def component(name: str, problem: Problem) -> FloatArray:
         UnknownNameError: not one of :data:`COMPONENTS`.
         ModelError: the underlying model cannot solve the problem.
     """
-    from summitry.models.base import get_model
+    from summitry.models.base import get_model, solve
 
     if name == "salience_mean":
         return weighted_mean(_with_capability(problem, np.ones_like(problem.capability)))
@@ -127,7 +127,7 @@ def component(name: str, problem: Problem) -> FloatArray:
     if name == "status_quo":
         return np.where(np.isnan(problem.status_quo), weighted_mean(problem), problem.status_quo)
     if name in ("nash", "challenge", "smp"):
-        sol = get_model(name).solve(problem)
+        sol = solve(get_model(name), problem)
         return np.asarray(sol.outcome, dtype=float)
     from summitry.errors import UnknownNameError
 
