@@ -1,14 +1,19 @@
 """Bargaining models, one module each, registered under a short name.
 
-Importing this package registers the built-in models; see :mod:`summitry.models.base`
-for the contract.
+Importing this package registers the built-in models (in listing order); see
+:mod:`summitry.models.base` for the contract.
 """
 
 from __future__ import annotations
 
-# Built-in models register themselves on import (order = listing order).
-import importlib as _importlib
-
+# ruff: noqa: I001 — the import order below is the order models are listed in.
+from summitry.models import compromise as _compromise  # noqa: F401
+from summitry.models import median as _median  # noqa: F401
+from summitry.models import nash as _nash  # noqa: F401
+from summitry.models import challenge as _challenge  # noqa: F401
+from summitry.models import exchange as _exchange  # noqa: F401
+from summitry.models import smp as _smp  # noqa: F401
+from summitry.models import ensemble as _ensemble  # noqa: F401
 from summitry.models.base import (
     BaseModel,
     Model,
@@ -18,14 +23,8 @@ from summitry.models.base import (
     model_info,
     model_names,
     register,
+    solve,
 )
-
-for _name in ("compromise", "median", "nash", "challenge", "exchange", "smp", "ensemble"):
-    try:
-        _importlib.import_module(f"summitry.models.{_name}")
-    except ModuleNotFoundError as _exc:  # pragma: no cover - only while a model is being built
-        if _exc.name != f"summitry.models.{_name}":
-            raise
 
 __all__ = [
     "BaseModel",
@@ -36,4 +35,5 @@ __all__ = [
     "model_info",
     "model_names",
     "register",
+    "solve",
 ]
