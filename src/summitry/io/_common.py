@@ -26,7 +26,7 @@ import re
 import tempfile
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -246,6 +246,25 @@ def decode_text(raw: bytes, source: str) -> str:
         raise ParseError("the file is binary, not text", source=source,
                          expected="a text file", found="NUL bytes")
     return text
+
+
+def sniff_header_delimiter(
+    text: str, source: str, delimiters: Sequence[str], known: Callable[[str], bool]
+) -> str:
+    """The delimiter (first of ``delimiters`` on ties) under which the first non-empty
+    line splits into the most header cells that ``known`` recognises."""
+    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    best, score = delimiters[0], -1
+    for delim in delimiters:
+        try:
+            head = read_rows(first, source, delimiter=delim)
+        except ParseError:
+            continue
+        cells = head[0][1] if head else []
+        n = sum(1 for c in cells if known(c))
+        if n > score:
+            best, score = delim, n
+    return best
 
 
 def read_rows(text: str, source: str, *, delimiter: str, quotechar: str = '"') -> list[Row]:

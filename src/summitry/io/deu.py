@@ -81,7 +81,14 @@ from numpy.typing import NDArray
 
 from summitry import capability as cap
 from summitry.errors import ParseError, ValidationError
-from summitry.io._common import decode_text, from_dict, make_id, read_rows, suggest
+from summitry.io._common import (
+    decode_text,
+    from_dict,
+    make_id,
+    read_rows,
+    sniff_header_delimiter,
+    suggest,
+)
 from summitry.scenario import Scenario
 
 __all__ = [
@@ -297,18 +304,7 @@ def _column(name: str) -> str:
 
 
 def _sniff(text: str, source: str) -> str:
-    first = next((ln for ln in text.splitlines() if ln.strip()), "")
-    best, score = ";", -1
-    for delim in _DELIMITERS:
-        try:
-            head = read_rows(first, source, delimiter=delim)
-        except ParseError:
-            continue
-        cells = head[0][1] if head else []
-        n = sum(1 for c in cells if _column(c) in COLUMNS)
-        if n > score:
-            best, score = delim, n
-    return best
+    return sniff_header_delimiter(text, source, _DELIMITERS, lambda c: _column(c) in COLUMNS)
 
 
 def parse(path: str | Path, raw: bytes | None = None, *, dates: str = "deu") -> DeuData:

@@ -62,6 +62,7 @@ from summitry.io._common import (
     parse_number,
     raise_problems,
     read_rows,
+    sniff_header_delimiter,
     split_capability,
     suggest,
 )
@@ -126,17 +127,7 @@ def read_csv(path: Path, raw: bytes, **options: Any) -> Scenario:
     src = str(path)
     scale = _options(options, src, xlsx=False)
     text = decode_text(raw, src)
-    first = next((ln for ln in text.splitlines() if ln.strip()), "")
-    best, score = ",", -1
-    for delim in _DELIMITERS:
-        try:
-            head = read_rows(first, src, delimiter=delim)
-        except ParseError:
-            continue
-        cells = head[0][1] if head else []
-        n = sum(1 for c in cells if _column(c) in COLUMNS)
-        if n > score:
-            best, score = delim, n
+    best = sniff_header_delimiter(text, src, _DELIMITERS, lambda c: _column(c) in COLUMNS)
     rows = read_rows(text, src, delimiter=best)
     return _Table(src, scale, decimal_comma=best != ",", delimiter=best).build(rows, path.stem)
 
