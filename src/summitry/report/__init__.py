@@ -5,7 +5,12 @@
 - :mod:`summitry.report.render` — :func:`report` and :func:`write_report`.
 - :mod:`summitry.report.escape` — escaping for HTML scripts and Markdown, number format.
 
->>> from summitry.report import report, write_report  # doctest: +SKIP
+>>> from summitry import examples, forecast, load
+>>> from summitry.report import report
+>>> sc = load(examples.path("bdm1994-car-emissions"))
+>>> md = report(sc, forecast(sc, ["compromise"]), fmt="md")
+>>> md.startswith("#")
+True
 """
 
 from __future__ import annotations
