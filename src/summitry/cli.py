@@ -1052,16 +1052,8 @@ def sensitivity_cmd(
         _print_sobol(scenario, sobol(scenario, names, n=sobol_n, seed=seed, params=params),
                      issue, fmt, top, sobol_n)
         return
-    frame = elasticities(scenario, names, params=params)
-    if issue:
-        for iid in issue:
-            scenario.issue(iid)  # raises UnknownNameError naming the issues
-        frame = frame[frame["issue"].isin(issue)].reset_index(drop=True)
-    if fmt == "json":
-        sys.stdout.write(json.dumps(frame.to_dict("records"), indent=2) + "\n")
-        return
-    if fmt == "csv":
-        sys.stdout.write(frame.to_csv(index=False))
+    frame = _issue_rows(scenario, elasticities(scenario, names, params=params), issue)
+    if _emit_frame(frame, fmt):
         return
     title = scenario.meta.title or scenario.id or "scenario"
     out.print(f"[bold]Sensitivity — {title}[/bold]\n[dim]Each input moved alone: position "
@@ -1089,17 +1081,28 @@ def sensitivity_cmd(
             out.print(t)
 
 
-def _print_sobol(scenario: Any, frame: Any, issue: list[str] | None, fmt: str, top: int,
-                 n: int) -> None:
-    if issue:
-        for iid in issue:
-            scenario.issue(iid)
-        frame = frame[frame["issue"].isin(issue)].reset_index(drop=True)
+def _issue_rows(scenario: Any, frame: Any, issue: list[str] | None) -> Any:
+    """The rows of ``frame`` for the chosen issues (an unknown issue names the known ones)."""
+    if not issue:
+        return frame
+    for iid in issue:
+        scenario.issue(iid)  # raises UnknownNameError naming the issues
+    return frame[frame["issue"].isin(issue)].reset_index(drop=True)
+
+
+def _emit_frame(frame: Any, fmt: str) -> bool:
+    """Write ``frame`` as JSON records or CSV; ``False`` when ``fmt`` is the table."""
     if fmt == "json":
         sys.stdout.write(json.dumps(frame.to_dict("records"), indent=2) + "\n")
-        return
-    if fmt == "csv":
+    elif fmt == "csv":
         sys.stdout.write(frame.to_csv(index=False))
+    return fmt in ("json", "csv")
+
+
+def _print_sobol(scenario: Any, frame: Any, issue: list[str] | None, fmt: str, top: int,
+                 n: int) -> None:
+    frame = _issue_rows(scenario, frame, issue)
+    if _emit_frame(frame, fmt):
         return
     title = scenario.meta.title or scenario.id or "scenario"
     out.print(f"[bold]Sobol indices — {title}[/bold]\n[dim]Share of each outcome's Monte Carlo "

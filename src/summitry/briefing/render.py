@@ -40,7 +40,7 @@ from summitry.briefing.article import (
     Strong,
     Table,
 )
-from summitry.report.escape import md_text, script_json
+from summitry.report.escape import jinja_env, script_json
 
 if TYPE_CHECKING:
     from summitry.briefing.article import Inline
@@ -113,17 +113,7 @@ def json_ld(article: Article) -> list[dict[str, Any]]:
 
 @lru_cache(maxsize=2)
 def _env(markdown: bool) -> Any:
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("summitry.briefing", "templates"),
-        autoescape=not markdown,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["md"] = md_text
+    env = jinja_env("summitry.briefing", markdown=markdown)
     env.globals.update(kind=_kind, date_text=_date_text, iso=_iso)
     return env
 

@@ -25,7 +25,7 @@ import math
 import re
 from typing import Any
 
-__all__ = ["md_text", "num", "pct", "script_json"]
+__all__ = ["jinja_env", "md_text", "num", "pct", "script_json"]
 
 _SCRIPT_ESCAPES = {
     "<": "\\u003c",
@@ -92,3 +92,20 @@ def pct(p: float | None, digits: int = 0) -> str:
     if 0.99 < p < 1 and digits == 0:
         return ">99%"
     return f"{p * 100:.{digits}f}%"
+
+
+def jinja_env(package: str, *, markdown: bool) -> Any:
+    """The Jinja2 environment of a package's ``templates/``: autoescaped for HTML, strict
+    about undefined names, with the ``md`` filter for Markdown text."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader(package, "templates"),
+        autoescape=not markdown,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = md_text
+    return env

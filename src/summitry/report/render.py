@@ -45,7 +45,7 @@ from summitry.report.data import (
     probability_history_frame,
     tornado_frames,
 )
-from summitry.report.escape import md_text, num, pct, script_json
+from summitry.report.escape import jinja_env, num, pct, script_json
 
 if TYPE_CHECKING:
 
@@ -425,18 +425,7 @@ def _vendor_js() -> str:
 
 
 def _env(markdown: bool) -> Any:
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("summitry.report", "templates"),
-        autoescape=not markdown,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["md"] = md_text
-    return env
+    return jinja_env("summitry.report", markdown=markdown)
 
 
 def _render_html(ctx: dict[str, Any], *, static_svgs: dict[str, str] | None) -> str:
