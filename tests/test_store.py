@@ -187,3 +187,15 @@ def test_db_cli_roundtrip(tmp_path, capsys):
     assert main(["db", "import", str(exp), "--db", db]) == 2
     assert "empty database" in capsys.readouterr().err
     assert main(["db", "history", "nope", "--db", db]) == 2
+
+
+def test_import_of_a_broken_export_is_all_or_nothing(db, tmp_path):
+    db.save_scenario(scenario())
+    doc = db.export()
+    doc["scenario_versions"].append(dict(doc["scenario_versions"][0]))  # duplicate version
+    with Store(tmp_path / "x.db") as other:
+        with pytest.raises(SummitryError, match=r"scenario_versions\[1\]"):
+            other.import_(doc)
+        assert other.export()["scenarios"] == []  # rolled back
+        with pytest.raises(SummitryError, match="list of rows"):
+            other.import_({"format": "summitry-db", "runs": "nope"})

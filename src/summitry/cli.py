@@ -443,6 +443,8 @@ def db_import(
         doc = json.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         fail(f"{file}: file not found")
+    except OSError as exc:
+        fail(f"{file}: cannot read the file ({exc.strerror})")
     except (ValueError, UnicodeDecodeError) as exc:
         fail(f"{file}: not a JSON export ({exc})")
     if not isinstance(doc, dict):

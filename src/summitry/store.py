@@ -394,18 +394,30 @@ class Store:
             raise SummitryError(f"{self.path}: import needs an empty database; this one holds "
                                 "data (nothing was changed)")
         counts = {}
-        with self._tx() as db:
-            for table in _TABLES:
-                rows = doc.get(table, [])
-                cols = [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
-                for row in rows:
-                    keys = [k for k in row if k in cols]
-                    db.execute(
-                        f"INSERT INTO {table} ({', '.join(keys)}) "
-                        f"VALUES ({', '.join('?' for _ in keys)})",
-                        [row[k] for k in keys],
-                    )
-                counts[table] = len(rows)
+        try:
+            with self._tx() as db:  # all or nothing: a bad row rolls the whole import back
+                for table in _TABLES:
+                    rows = doc.get(table, [])
+                    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+                        raise SummitryError(f"export key {table!r}: expected a list of rows "
+                                            "(objects)")
+                    cols = [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
+                    for k, row in enumerate(rows):
+                        keys = [c for c in row if c in cols]
+                        try:
+                            db.execute(
+                                f"INSERT INTO {table} ({', '.join(keys)}) "
+                                f"VALUES ({', '.join('?' for _ in keys)})",
+                                [row[c] for c in keys],
+                            )
+                        except (sqlite3.Error, ValueError, TypeError) as exc:
+                            raise SummitryError(
+                                f"export {table}[{k}]: cannot be stored ({exc}); nothing was "
+                                "imported") from None
+                    counts[table] = len(rows)
+        except sqlite3.Error as exc:
+            raise SummitryError(f"{self.path}: import failed ({exc}); nothing was imported"
+                                ) from None
         return counts
 
     def backup(self, target: str | os.PathLike[str]) -> Path:
