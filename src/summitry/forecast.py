@@ -235,7 +235,7 @@ def resolve_models(
 
     Settings come from the scenario's ``model_params`` first, overridden by ``params``
     (``{model: {param: value}}``); a setting a model does not take is an error, except
-    the generic ``rounds`` which applies only to models that take it.
+    the generic ones under ``"*"`` (e.g. ``rounds``), which apply to the models that take them.
     """
     if models is None or models == "all" or models == ["all"]:
         names = model_names()
@@ -245,18 +245,13 @@ def resolve_models(
         names = list(models)
     out = []
     for name in names:
-        cls = model_class(name)
+        allowed = set(model_class(name).param_names())
         merged: dict[str, Any] = {}
         if scenario is not None:
             merged.update(scenario.model_params.get(name, {}))
-        if params:
-            merged.update(params.get("*", {}))
+        if params:  # "*" settings go to the models that take them
+            merged.update({k: v for k, v in params.get("*", {}).items() if k in allowed})
             merged.update(params.get(name, {}))
-        allowed = set(cls.param_names())
-        generic = {k: v for k, v in merged.items() if k not in allowed}
-        for k in list(generic):
-            if k == "rounds" or (params and k in params.get("*", {})):
-                merged.pop(k)
         out.append(get_model(name, **merged))
     return out
 
