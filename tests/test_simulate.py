@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -441,3 +441,45 @@ stances:
     with pytest.raises(InputError, match=message) as info:
         load(path)
     assert "bad.yaml" in str(info.value)
+
+
+class _FirstOnly:
+    """A dynamic test model that records rounds only for ``problem.history_draws`` draws."""
+
+    name = "first_only"
+    seen: ClassVar[list[int]] = []
+
+    def params(self) -> dict[str, Any]:
+        return {}
+
+    def solve(self, problem: Any) -> Any:
+        from summitry.models.base import Solution
+
+        h = problem.history_draws
+        type(self).seen.append(h)
+        x = problem.positions
+        hist = np.stack([x[:h], x[:h]], axis=1)  # (h, 2, A, I)
+        out = x.mean(axis=1)
+        return Solution(model=self.name, params={}, outcome=out, history=hist,
+                        history_outcome=np.stack([out[:h], out[:h]], axis=1),
+                        n_rounds=np.full(problem.n_draws, 1, dtype=np.int64),
+                        extra={"per_round": np.zeros((h, 2, 3)), "per_draw": out[:, 0]})
+
+
+def test_chunks_ask_models_for_draw_0_rounds_only():
+    sc = scenario()
+    _FirstOnly.seen.clear()
+    spec: Any = _FirstOnly
+    first = run_chunk(ChunkTask(sc, ((spec, {}),), np.random.SeedSequence(2), 300, True))[0]
+    later = run_chunk(ChunkTask(sc, ((spec, {}),), np.random.SeedSequence(3), 300, False))[0]
+    assert _FirstOnly.seen == [1, 1]
+    assert first.outcome.shape == (300, 2) and first.extra["per_draw"].shape == (300,)
+    assert first.history is not None and first.history.shape == (1, 2, 4, 2)
+    assert first.history_outcome is not None and first.history_outcome.shape == (1, 2, 2)
+    assert first.extra["per_round"].shape == (1, 2, 3)
+    assert later.history is None and later.history_outcome is None
+    assert "per_round" not in later.extra and later.extra["per_draw"].shape == (300,)
+    odd = sample_problem(sc, 2, seed=1)
+    odd.meta["history"] = "some"
+    with pytest.raises(ValueError, match="history"):
+        _ = odd.history_draws

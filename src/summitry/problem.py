@@ -201,6 +201,28 @@ class Problem:
         return int(self.positions.shape[0])
 
     @property
+    def history_draws(self) -> int:
+        """How many leading draws a dynamic model records round by round.
+
+        ``meta["history"]`` is ``"all"`` (the default: every draw) or ``"first"`` (draw 0
+        only, what Monte Carlo chunks ask for: the rounds of 10,000 draws would be
+        gigabytes nobody reads). With ``"first"`` a model may return ``history``,
+        ``history_outcome`` and its per-round ``extra`` arrays with a leading axis of 1;
+        ``outcome``, ``n_rounds`` and per-draw ``extra`` arrays keep every draw.
+
+        >>> x = np.array([[[10.0], [90.0]], [[20.0], [80.0]]])  # 2 draws, 2 actors, 1 issue
+        >>> p = Problem.from_arrays(positions=x, salience=np.ones_like(x), capability=x)
+        >>> p.history_draws, replace(p, meta={"history": "first"}).history_draws
+        (2, 1)
+        """
+        mode = self.meta.get("history", "all")
+        if mode == "first":
+            return min(1, self.n_draws)
+        if mode != "all":
+            raise ValueError(f"Problem.meta['history'] must be 'all' or 'first', found {mode!r}")
+        return self.n_draws
+
+    @property
     def n_actors(self) -> int:
         return int(self.positions.shape[1])
 

@@ -591,6 +591,8 @@ def run_chunk(task: ChunkTask) -> list[Solution]:
 
         scenario = from_dict(scenario, source="chunk task")
     problem, vacant = _sample(_plan(scenario), task.size, task.seed)
+    # only draw 0's rounds travel back (and only from chunk 0): models need not record more
+    problem.meta["history"] = "first"
     fill = np.where(np.isnan(problem.status_quo), 50.0, problem.status_quo)
     out = []
     for spec, params in task.models:
@@ -598,10 +600,12 @@ def run_chunk(task: ChunkTask) -> list[Solution]:
         outcome = _settle(problem, vacant, sol.outcome)
         ho = sol.history_outcome
         if ho is not None and vacant.any():
-            ho = np.where(vacant[:, None, :], fill[:, None, :], ho)
+            h = ho.shape[0]
+            ho = np.where(vacant[:h, None, :], fill[:h, None, :], ho)
         extra = {}
         for k, v in sol.extra.items():
-            if isinstance(v, np.ndarray) and v.ndim >= 3 and v.shape[0] == task.size:
+            if (isinstance(v, np.ndarray) and v.ndim >= 3
+                    and v.shape[0] in (task.size, problem.history_draws)):
                 if task.keep_history:
                     extra[k] = v[:1].copy()
             else:
