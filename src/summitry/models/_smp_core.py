@@ -297,15 +297,22 @@ class StateSetup:
 
 def setup_state(
     cfg: Config, x: FloatArray, y: FloatArray, s: FloatArray, cap: FloatArray,
-    present: BoolArray,
+    present: BoolArray, *, perspectives: bool = True,
 ) -> StateSetup:
-    """Distances, risk attitudes and perceived utilities of a state (``setAllAUtil``)."""
+    """Distances, risk attitudes and perceived utilities of a state (``setAllAUtil``).
+
+    ``perspectives=False`` skips the ``(D, A, A, A)`` perceived utilities (``persp`` is then
+    empty, ``(D, 0, A, A)``): forecasts of a state do not need them.
+    """
     v = distance(y, s, x)
     u0 = 1.0 - v
     p = scalar_pce(cfg, cap, u0, present)
     r = risk_from_prob(cfg.risk_range, p, present)
-    est = risk_estimate(cfg.risk_adjust, r)  # (D, H, A)
-    persp = utility(v[:, None, :, :], est[:, :, :, None])
+    if perspectives:
+        est = risk_estimate(cfg.risk_adjust, r)  # (D, H, A)
+        persp = utility(v[:, None, :, :], est[:, :, :, None])
+    else:
+        persp = np.empty((v.shape[0], 0, *v.shape[1:]))
     true = utility(v, r[:, :, None])
     return StateSetup(v, r, true, persp)
 

@@ -57,6 +57,44 @@ def _vote(rule: int, w: float, d: float) -> float:
     return (2.0 / 3.0) * w * d
 
 
+@numba.njit(cache=True, error_model="numpy")  # type: ignore[misc]
+def _phi_pair(
+    ah: Any, w: Any, present: Any, i: int, j: int, rule: int, third: int,
+) -> float:  # pragma: no cover - compiled
+    """φ: the perspective ``ah`` (A_h(m, l)) of i defeating j (``_smp_core.contest``)."""
+    a = ah.shape[0]
+    a_i = _vote(rule, w[i], ah[i, i] - ah[i, j])
+    a_j = _vote(rule, w[j], ah[j, i] - ah[j, j])
+    p_i = core.MIN_PRINCIPAL + max(a_i, 0.0) + max(a_j, 0.0)
+    p_j = core.MIN_PRINCIPAL + max(-a_i, 0.0) + max(-a_j, 0.0)
+    s_ij = p_i
+    s_ji = p_j
+    for m in range(a):
+        if m == i or m == j or not present[m]:  # noqa: SIM109
+            continue
+        ui = ah[m, i]
+        uj = ah[m, j]
+        um = ah[m, m]
+        wm = w[m]
+        v = _vote(rule, wm, ui - uj)
+        vp = max(v, 0.0)
+        vn = max(-v, 0.0)
+        prob = (p_i + vp) / (p_i + vp + p_j + vn)
+        if third == _SEMI:
+            join_i = prob * (2.0 * ui + um) + (1.0 - prob) * (3.0 * uj)
+            join_j = prob * (3.0 * ui) + (1.0 - prob) * (2.0 * uj + um)
+        elif third == _FULL:
+            join_i = prob * (3.0 * ui) + (1.0 - prob) * (3.0 * uj)
+            join_j = prob * (3.0 * ui) + (1.0 - prob) * (3.0 * uj)
+        else:
+            join_i = prob * (2.0 * ui + um) + (1.0 - prob) * (2.0 * uj + um)
+            join_j = prob * (2.0 * ui + um) + (1.0 - prob) * (2.0 * uj + um)
+        t = _vote(rule, wm, join_i - join_j)
+        s_ij += max(t, 0.0)
+        s_ji += max(-t, 0.0)
+    return s_ij / (s_ij + s_ji)
+
+
 @numba.njit(cache=True)  # type: ignore[misc]
 def _kernel(
     persp: Any, w: Any, sig: Any, present: Any, rule: int, third: int,
@@ -67,39 +105,9 @@ def _kernel(
         for i in range(a):
             ah = persp[d, i]
             aii = ah[i, i]
-            wi = w[d, i]
             for j in range(a):
                 aij = ah[i, j]
-                a_i = _vote(rule, wi, aii - aij)
-                a_j = _vote(rule, w[d, j], ah[j, i] - ah[j, j])
-                p_i = core.MIN_PRINCIPAL + max(a_i, 0.0) + max(a_j, 0.0)
-                p_j = core.MIN_PRINCIPAL + max(-a_i, 0.0) + max(-a_j, 0.0)
-                s_ij = p_i
-                s_ji = p_j
-                for m in range(a):
-                    if m == i or m == j or not present[d, m]:  # noqa: SIM109
-                        continue
-                    ui = ah[m, i]
-                    uj = ah[m, j]
-                    um = ah[m, m]
-                    wm = w[d, m]
-                    v = _vote(rule, wm, ui - uj)
-                    vp = max(v, 0.0)
-                    vn = max(-v, 0.0)
-                    prob = (p_i + vp) / (p_i + vp + p_j + vn)
-                    if third == _SEMI:
-                        join_i = prob * (2.0 * ui + um) + (1.0 - prob) * (3.0 * uj)
-                        join_j = prob * (3.0 * ui) + (1.0 - prob) * (2.0 * uj + um)
-                    elif third == _FULL:
-                        join_i = prob * (3.0 * ui) + (1.0 - prob) * (3.0 * uj)
-                        join_j = prob * (3.0 * ui) + (1.0 - prob) * (3.0 * uj)
-                    else:
-                        join_i = prob * (2.0 * ui + um) + (1.0 - prob) * (2.0 * uj + um)
-                        join_j = prob * (2.0 * ui + um) + (1.0 - prob) * (2.0 * uj + um)
-                    t = _vote(rule, wm, join_i - join_j)
-                    s_ij += max(t, 0.0)
-                    s_ji += max(-t, 0.0)
-                ph = s_ij / (s_ij + s_ji)
+                ph = _phi_pair(ah, w[d], present[d], i, j, rule, third)
                 phi[d, i, j] = ph
                 sj = sig[d, j]
                 eu_sq = aii + aij

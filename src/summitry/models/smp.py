@@ -179,8 +179,10 @@ class SMP(BaseModel):
             ``numpy.random.SeedSequence(seed)``); ignored when deterministic.
         engine: ``auto`` (Numba when installed and the problem is large enough to repay
             importing it: draws × actors³ ≥ 100 000, or numba already imported), ``numpy``
-            or ``numba`` for the challenge and coalition kernels; both give bit-identical
-            numbers.
+            or ``numba`` (the compiled turn loop of :mod:`._smp_kernel`, parallel over
+            draws; with a non-identity accommodation the NumPy turn loop with compiled
+            challenge and coalition kernels); both give bit-identical trajectories and
+            forecasts (docs/models/smp.md, "Engines").
     """
 
     name: ClassVar[str] = "smp"
@@ -292,74 +294,58 @@ class SMP(BaseModel):
         if problem.n_actors == 0:
             raise ModelError("smp: the problem has no actors")
         prep = _prepare(problem)
-        dd, a, _ = problem.positions.shape
-        seeds: list[np.random.SeedSequence] | None = None
+        dd = problem.n_draws
+        gens: list[np.random.Generator] | None = None
         seed_used: int | None = None
         if cfg.transition == "stochastic":
             ss = np.random.SeedSequence(self.seed)
             seed_used = int(ss.entropy) if isinstance(ss.entropy, int) else None
-            seeds = ss.spawn(dd)
-        nb = 2 if cfg.bargain_model == "init_rcvr" else 1
-        # draws are solved in chunks that keep the (draws, A, A, A) temporaries bounded
-        chunk = max(1, _CHUNK_ELEMENTS // max(1, a * a * a * nb * nb))
-        runs = []
-        for lo in range(0, dd, chunk):
-            sl = slice(lo, min(dd, lo + chunk))
-            gens = None if seeds is None else [np.random.default_rng(q) for q in seeds[sl]]
-            runs.append(
-                _simulate(
-                    cfg, {k: v[sl] for k, v in prep.items()}, acc, int(self.rounds), gens,
-                    record=(lo == 0), names=problem.actors,
-                )
-            )
-        t_max = max(r["history"].shape[1] for r in runs)
-
-        def cat(key: str) -> FloatArray:
-            parts = []
-            for r in runs:
-                arr = r[key]
-                if arr.shape[1] < t_max:  # pad stopped chunks by repeating the last turn
-                    pad = np.repeat(arr[:, -1:], t_max - arr.shape[1], axis=1)
-                    arr = np.concatenate([arr, pad], axis=1)
-                parts.append(arr)
-            return np.concatenate(parts, axis=0)
-
-        raw = cat("history")
+            gens = [np.random.default_rng(q) for q in ss.spawn(dd)]
+        n_hist = problem.history_draws
+        rounds = int(self.rounds)
+        if cfg.numba and acc is None:
+            run = _run_kernel(cfg, prep, rounds, gens, n_hist, problem.actors)
+        else:
+            run = _run_numpy(cfg, prep, acc, rounds, gens, n_hist, problem.actors)
         # positions that never moved are reported exactly as given
-        x_in = problem.positions[:, None]
-        same = (raw == x_in / 100.0) & problem.active[:, None]
-        history = np.where(same, x_in, raw * 100.0)
+        rec = problem if n_hist == dd else problem.take(slice(0, n_hist))
+        history = _user_positions(rec, run["history"])
+        final = _user_positions(problem, run["final_x"])
         forecasts = {
-            "pce_mean": cat("pce_mean") * 100.0,
-            "modal": cat("modal") * 100.0,
+            "pce_mean": run["pce_mean"] * 100.0,
+            "modal": run["modal"] * 100.0,
+            "weighted_mean": _weighted_mean(rec, history),
         }
-        forecasts["weighted_mean"] = _weighted_mean(problem, history)
-        h_out = forecasts[self.outcome]
+        finals = {
+            "pce_mean": run["final_pce_mean"] * 100.0,
+            "modal": run["final_modal"] * 100.0,
+            "weighted_mean": _weighted_mean(problem, final[:, None])[:, 0],
+        }
         extra: dict[str, Any] = {
-            "risk": cat("risk"),
-            "win_prob": cat("win_prob"),
+            "risk": run["risk"],
+            "win_prob": run["win_prob"],
             "forecast_pce_mean": forecasts["pce_mean"],
             "forecast_modal": forecasts["modal"],
             "forecast_weighted_mean": forecasts["weighted_mean"],
-            "stop_ratio": np.concatenate([r["ratio"] for r in runs]),
+            "stop_ratio": run["ratio"],
             "seed": seed_used,
         }
         if acc is not None:
-            extra["ideals"] = cat("ideals") * 100.0
+            extra["ideals"] = run["ideals"] * 100.0
         return Solution(
             model=self.name,
             params=self.params(),
-            outcome=h_out[:, -1].copy(),
+            outcome=finals[self.outcome],
             history=history,
-            history_outcome=h_out,
-            n_rounds=np.concatenate([r["n_rounds"] for r in runs]).astype(np.int64),
-            events=runs[0]["events"],
+            history_outcome=forecasts[self.outcome],
+            n_rounds=run["n_rounds"].astype(np.int64),
+            events=run["events"],
             extra=extra,
         )
 
 
 # --------------------------------------------------------------------------------------
-# preparation and the turn loop
+# preparation, the two engines and the turn loop
 # --------------------------------------------------------------------------------------
 def _prepare(problem: Problem) -> dict[str, NDArray[Any]]:
     """KTAB's inputs on its [0, 1] scale from a Problem (see docs/models/smp.md)."""
@@ -394,6 +380,17 @@ def _prepare(problem: Problem) -> dict[str, NDArray[Any]]:
     return {
         "x": x, "s": s, "s_dist": s_dist, "sig": sig, "cap": cap, "present": present,
     }
+
+
+def _user_positions(problem: Problem, raw: FloatArray) -> FloatArray:
+    """Positions ``(D, ..., A, I)`` on 0–100 from KTAB's [0, 1] scale.
+
+    Positions that never moved are reported exactly as given.
+    """
+    shape = (raw.shape[0],) + (1,) * (raw.ndim - 3) + raw.shape[-2:]
+    x_in = problem.positions.reshape(shape)
+    same = (raw == x_in / 100.0) & problem.active.reshape(shape)
+    return np.where(same, x_in, raw * 100.0)
 
 
 def _weighted_mean(problem: Problem, history: FloatArray) -> FloatArray:
@@ -452,10 +449,13 @@ def turn(
     return q, info
 
 
-def setup(cfg: core.Config, state: dict[str, Any]) -> core.StateSetup:
+def setup(
+    cfg: core.Config, state: dict[str, Any], *, perspectives: bool = True,
+) -> core.StateSetup:
     """:func:`summitry.models._smp_core.setup_state` of a state dict."""
     return core.setup_state(
-        cfg, state["x"], state["y"], state["s_dist"], state["cap"], state["present"])
+        cfg, state["x"], state["y"], state["s_dist"], state["cap"], state["present"],
+        perspectives=perspectives)
 
 
 def _canonical_order(state: dict[str, Any]) -> NDArray[np.intp]:
@@ -515,62 +515,100 @@ def _forecasts(
 
 
 def _events(
-    names: tuple[str, ...], q: core.QueueResult, info: dict[str, Any],
+    names: tuple[str, ...], target: NDArray[np.intp], gain: FloatArray, phi: FloatArray,
+    b_init: FloatArray, b_recv: FloatArray, chosen: NDArray[np.intp], prob: FloatArray,
 ) -> list[dict[str, Any]]:
-    """Challenges, bargains and adopted queue entries of draw 0 in one turn."""
+    """Challenges, bargains and adopted queue entries of one draw in one turn.
+
+    Args:
+        names: actor names.
+        target: each challenger's target (−1: none) ``(A,)``.
+        gain: its gain ``(A,)``.
+        phi: its φ = P(it beats the target) ``(A,)``.
+        b_init: the bargains' positions for the initiator ``(A, B, I)``.
+        b_recv: the bargains' positions for the receiver ``(A, B, I)``.
+        chosen: each actor's adopted option id (0 = status quo) ``(A,)``.
+        prob: that option's probability in the actor's queue ``(A,)``.
+    """
     ev: list[dict[str, Any]] = []
-    target = info["target"][0]
-    nb = info["b_init"].shape[2]
+    nb = b_init.shape[1]
     for i in np.flatnonzero(target >= 0):
         j = int(target[i])
         ev.append({
             "type": "challenge", "actor": names[i], "target": names[j],
-            "p_win": float(info["phi"][0, i]), "gain": float(info["gain"][0, i]),
+            "p_win": float(phi[i]), "gain": float(gain[i]),
         })
         for v in range(nb):
             ev.append({
                 "type": "bargain", "initiator": names[i], "receiver": names[j],
                 "variant": v,
-                "initiator_position": (info["b_init"][0, i, v] * 100.0).tolist(),
-                "receiver_position": (info["b_recv"][0, i, v] * 100.0).tolist(),
+                "initiator_position": (b_init[i, v] * 100.0).tolist(),
+                "receiver_position": (b_recv[i, v] * 100.0).tolist(),
             })
     for k in range(len(names)):
-        opt = int(q.chosen[0, k])
-        pos = np.flatnonzero(q.options[0, k] == opt)
-        prob = float(q.prob[0, k, pos[0]]) if pos.size else float("nan")
+        opt = int(chosen[k])
         if opt == 0:
-            ev.append({"type": "adopt", "actor": names[k], "bargain": None, "prob": prob})
+            ev.append({"type": "adopt", "actor": names[k], "bargain": None,
+                       "prob": float(prob[k])})
         else:
             i = (opt - 1) // nb
             ev.append({
-                "type": "adopt", "actor": names[k], "prob": prob,
+                "type": "adopt", "actor": names[k], "prob": float(prob[k]),
                 "bargain": {"initiator": names[i], "receiver": names[int(target[i])],
                             "variant": (opt - 1) % nb},
             })
     return ev
 
 
+def _numpy_events(
+    names: tuple[str, ...], q: core.QueueResult, info: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """:func:`_events` of draw 0 (row 0) from :func:`turn`'s results."""
+    prob = np.full(len(names), np.nan)
+    for k in range(len(names)):
+        pos = np.flatnonzero(q.options[0, k] == q.chosen[0, k])
+        if pos.size:
+            prob[k] = q.prob[0, k, pos[0]]
+    return _events(names, info["target"][0], info["gain"][0], info["phi"][0],
+                   info["b_init"][0], info["b_recv"][0], q.chosen[0], prob)
+
+
+#: per-turn arrays of the recorded draws
+_ROUND_KEYS = ("history", "ideals", "risk", "win_prob", "pce_mean", "modal")
+
+
 def _simulate(
     cfg: core.Config, prep: dict[str, NDArray[Any]], acc: FloatArray | None, rounds: int,
-    gens: list[np.random.Generator] | None, *, record: bool, names: tuple[str, ...],
+    gens: list[np.random.Generator] | None, *, n_rec: int, record: bool,
+    names: tuple[str, ...],
 ) -> dict[str, Any]:
-    """The turn loop for a chunk of draws; draws stop independently (specs/smp.md §8)."""
+    """The NumPy turn loop for a chunk of draws; draws stop independently (specs/smp.md §8).
+
+    Every turn's state and forecasts are kept for the first ``n_rec`` draws (stopped draws
+    repeat their last turn); the others' forecasts are computed only at their final state.
+    ``record``: keep draw 0's events.
+    """
     x0 = prep["x"]
     dd, a, _ = x0.shape
     work = np.flatnonzero(prep["present"].any(axis=1))  # draws still running
     state: dict[str, Any] = _take(dict(prep), work)
     state["y"] = state["x"].copy()
     st = setup(cfg, state)
-    wp, mean, modal = _forecasts(cfg, state, st)
     blank_mean = x0.mean(axis=1)  # draws without any actor keep this (never in practice)
-    hist = [x0.copy()]
-    ideals = [x0.copy()]
-    risk = [np.zeros((dd, a))]
-    win = [np.zeros((dd, a))]
-    pmean = [blank_mean.copy()]
-    pmodal = [blank_mean.copy()]
-    for lst, val in ((risk, st.risk), (win, wp), (pmean, mean), (pmodal, modal)):
-        lst[0][work] = val
+    final_x = x0.copy()
+    final_mean = blank_mean.copy()
+    final_modal = blank_mean.copy()
+    lists: dict[str, list[FloatArray]] = {
+        "history": [x0[:n_rec].copy()], "ideals": [x0[:n_rec].copy()],
+        "risk": [np.zeros((n_rec, a))], "win_prob": [np.zeros((n_rec, a))],
+        "pce_mean": [blank_mean[:n_rec].copy()], "modal": [blank_mean[:n_rec].copy()],
+    }
+    rec = np.flatnonzero(work < n_rec)
+    if rec.size:
+        wp, mean, modal = _forecasts(cfg, _take(state, rec), _take_setup(st, rec))
+        for key, val in (("risk", st.risk[rec]), ("win_prob", wp), ("pce_mean", mean),
+                         ("modal", modal)):
+            lists[key][0][work[rec]] = val
     n_rounds = np.zeros(dd, dtype=np.int64)
     ratio = np.zeros(dd)
     d01 = np.zeros(dd)
@@ -592,15 +630,8 @@ def _simulate(
         else:
             state["y"] = new_x
         st = setup(cfg, state)
-        wp_w, mean_w, modal_w = _forecasts(cfg, state, st)
-        # record (stopped draws repeat their last state)
-        for lst, val in ((hist, new_x), (ideals, state["y"]), (risk, st.risk), (win, wp_w),
-                         (pmean, mean_w), (pmodal, modal_w)):
-            nxt = lst[-1].copy()
-            nxt[work] = val
-            lst.append(nxt)
         if record and work[0] == 0:
-            events.append(_events(names, q, info))
+            events.append(_numpy_events(names, q, info))
         step = np.sqrt(((new_x - old_x) ** 2).sum(axis=-1)).sum(axis=-1)
         n_rounds[work] = it
         if it == 1:
@@ -608,21 +639,180 @@ def _simulate(
         rat = step / d01[work]
         ratio[work] = rat
         stop = np.full(work.size, it >= rounds) | ((it >= 2) & (rat < 0.02))
+        # forecasts of the recorded draws and of the draws that stop now
+        need = np.flatnonzero((work < n_rec) | stop)
+        if need.size == work.size:
+            wp_w, mean_w, modal_w = _forecasts(cfg, state, st)
+        elif need.size:
+            wp_w, mean_w, modal_w = _forecasts(cfg, _take(state, need), _take_setup(st, need))
+        else:
+            wp_w, mean_w, modal_w = np.zeros((0, a)), x0[:0, 0], x0[:0, 0]
+        rec = np.flatnonzero(work[need] < n_rec)
+        for key, val in (("history", new_x), ("ideals", state["y"]), ("risk", st.risk)):
+            nxt = lists[key][-1].copy()
+            nxt[work[need[rec]]] = val[need[rec]]
+            lists[key].append(nxt)
+        for key, val in (("win_prob", wp_w), ("pce_mean", mean_w), ("modal", modal_w)):
+            nxt = lists[key][-1].copy()
+            nxt[work[need[rec]]] = val[rec]
+            lists[key].append(nxt)
         if stop.any():
+            done = np.flatnonzero(stop[need])
+            final_x[work[need[done]]] = new_x[need[done]]
+            final_mean[work[need[done]]] = mean_w[done]
+            final_modal[work[need[done]]] = modal_w[done]
             keep = np.flatnonzero(~stop)
             work = work[keep]
             state = _take(state, keep)
-            st = core.StateSetup(
-                *(getattr(st, f)[keep] for f in ("dist", "risk", "true_util", "persp")))
-    out: dict[str, Any] = {
-        "history": np.stack(hist, axis=1),
-        "ideals": np.stack(ideals, axis=1),
-        "risk": np.stack(risk, axis=1),
-        "win_prob": np.stack(win, axis=1),
-        "pce_mean": np.stack(pmean, axis=1),
-        "modal": np.stack(pmodal, axis=1),
-        "n_rounds": n_rounds,
-        "ratio": ratio,
-        "events": events,
-    }
+            st = _take_setup(st, keep)
+    out: dict[str, Any] = {key: np.stack(lists[key], axis=1) for key in _ROUND_KEYS}
+    out.update({
+        "final_x": final_x, "final_pce_mean": final_mean, "final_modal": final_modal,
+        "n_rounds": n_rounds, "ratio": ratio, "events": events,
+    })
     return out
+
+
+def _take_setup(st: core.StateSetup, idx: NDArray[np.intp]) -> core.StateSetup:
+    """The set-up of some draws of a state (rows ``idx``)."""
+    return core.StateSetup(
+        *(getattr(st, f)[idx] for f in ("dist", "risk", "true_util", "persp")))
+
+
+def _pad_turns(arr: NDArray[Any], t_max: int) -> NDArray[Any]:
+    """Repeat the last turn (axis 1) up to ``t_max`` turns."""
+    if arr.shape[1] >= t_max:
+        return arr
+    pad = np.repeat(arr[:, -1:], t_max - arr.shape[1], axis=1)
+    return np.concatenate([arr, pad], axis=1)
+
+
+def _run_numpy(
+    cfg: core.Config, prep: dict[str, NDArray[Any]], acc: FloatArray | None, rounds: int,
+    gens: list[np.random.Generator] | None, n_hist: int, names: tuple[str, ...],
+) -> dict[str, Any]:
+    """The vectorised NumPy engine: :func:`_simulate` on chunks of draws."""
+    dd, a, _ = prep["x"].shape
+    nb = 2 if cfg.bargain_model == "init_rcvr" else 1
+    # draws are solved in chunks that keep the (draws, A, A, A) temporaries bounded
+    chunk = max(1, _CHUNK_ELEMENTS // max(1, a * a * a * nb * nb))
+    runs = []
+    for lo in range(0, dd, chunk):
+        hi = min(dd, lo + chunk)
+        runs.append(_simulate(
+            cfg, {k: v[lo:hi] for k, v in prep.items()}, acc, rounds,
+            None if gens is None else gens[lo:hi], n_rec=min(max(n_hist - lo, 0), hi - lo),
+            record=(lo == 0), names=names,
+        ))
+    t_max = max(r["history"].shape[1] for r in runs)
+    out: dict[str, Any] = {
+        key: np.concatenate([_pad_turns(r[key], t_max) for r in runs], axis=0)
+        for key in _ROUND_KEYS
+    }
+    for key in ("final_x", "final_pce_mean", "final_modal", "n_rounds", "ratio"):
+        out[key] = np.concatenate([r[key] for r in runs], axis=0)
+    out["events"] = runs[0]["events"]
+    return out
+
+
+def _state_forecasts(
+    cfg: core.Config, prep: dict[str, NDArray[Any]], draws: NDArray[np.intp], xs: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Risk attitudes, winning probabilities, PCE mean and modal position of states.
+
+    State n is draw ``draws[n]`` with positions (and ideals) ``xs[n]``; the numbers are
+    those :func:`_simulate` computes for the same state.
+    """
+    n, a, ni = xs.shape
+    out = (np.empty((n, a)), np.empty((n, a)), np.empty((n, ni)), np.empty((n, ni)))
+    step = max(1, _CHUNK_ELEMENTS // max(1, a * a * max(a, ni)))
+    for lo in range(0, n, step):
+        sl = slice(lo, lo + step)
+        state = {k: v[draws[sl]] for k, v in prep.items()}
+        state["x"] = state["y"] = xs[sl]
+        st = setup(cfg, state, perspectives=False)
+        wp, mean, modal = _forecasts(cfg, state, st)
+        for arr, val in zip(out, (st.risk, wp, mean, modal), strict=True):
+            arr[sl] = val
+    return out
+
+
+def _run_kernel(
+    cfg: core.Config, prep: dict[str, NDArray[Any]], rounds: int,
+    gens: list[np.random.Generator] | None, n_hist: int, names: tuple[str, ...],
+) -> dict[str, Any]:
+    """The Numba engine: :func:`._smp_kernel.run` plays the turns, NumPy the forecasts.
+
+    Forecasts are computed for the final state of every draw and for every turn of the
+    first ``n_hist`` draws, from the states the kernel returns.
+    """
+    from summitry.models import _smp_kernel as kernel
+
+    x0 = prep["x"]
+    dd, a, ni = x0.shape
+    nb = 2 if cfg.bargain_model == "init_rcvr" else 1
+    op = np.array(kernel.codes(cfg), dtype=np.int64)
+    uniforms = (np.empty((0, 0, 0)) if gens is None
+                else np.stack([g.random((rounds, a)) for g in gens]))
+    x_out = np.empty_like(x0)
+    n_rounds = np.zeros(dd, dtype=np.int64)
+    ratio = np.zeros(dd)
+
+    def event_arrays(n: int) -> tuple[NDArray[Any], ...]:
+        return (np.full((n, a), -1, dtype=np.int64), np.zeros((n, a)), np.zeros((n, a)),
+                np.zeros((n, a, nb, ni)), np.zeros((n, a, nb, ni)),
+                np.zeros((n, a), dtype=np.int64), np.zeros((n, a)))
+
+    ev = event_arrays(rounds + 1)
+    # the per-turn positions of many draws are recorded a chunk of draws at a time
+    chunk = dd if n_hist <= 1 else max(1, _CHUNK_ELEMENTS // ((rounds + 1) * a * ni))
+    hists = []
+    for lo in range(0, max(dd, 1), chunk):
+        hi = min(dd, lo + chunk)
+        hist = np.empty((min(max(n_hist - lo, 0), hi - lo), rounds + 1, a, ni))
+        part = {k: np.ascontiguousarray(v[lo:hi]) for k, v in prep.items()}
+        e = ev if lo == 0 else event_arrays(0)
+        kernel.run(
+            part["x"], part["s"], part["s_dist"], part["sig"], part["cap"], part["present"],
+            op, rounds, uniforms[lo:hi], x_out[lo:hi], n_rounds[lo:hi], ratio[lo:hi], hist,
+            e[0], e[1], e[2], e[3], e[4], e[5], e[6],
+        )
+        if hist.shape[0]:
+            hists.append(hist[:, : int(n_rounds[lo:hi].max()) + 1])
+    t_max = int(n_rounds.max(initial=0)) + 1
+    history = (np.concatenate([_pad_turns(h, t_max) for h in hists], axis=0) if hists
+               else np.empty((0, t_max, a, ni)))
+    n_h = history.shape[0]
+    blank_mean = x0.mean(axis=1)
+    present: NDArray[np.bool_] = np.asarray(prep["present"].any(axis=1))
+    # forecasts of every turn of the recorded draws (stopped draws repeat their last turn)
+    risk = np.zeros((n_h, t_max, a))
+    win = np.zeros((n_h, t_max, a))
+    pmean = np.repeat(blank_mean[:n_h, None], t_max, axis=1)
+    pmodal = pmean.copy()
+    rec = np.flatnonzero(present[:n_h])
+    if rec.size:
+        d_ix = np.repeat(rec, n_rounds[rec] + 1)
+        t_ix = np.concatenate([np.arange(n + 1) for n in n_rounds[rec]])
+        vals = _state_forecasts(cfg, prep, d_ix, history[d_ix, t_ix])
+        for arr, val in zip((risk, win, pmean, pmodal), vals, strict=True):
+            arr[d_ix, t_ix] = val
+        last = np.minimum(np.arange(t_max)[None, :], n_rounds[:n_h, None])
+        rows = np.arange(n_h)[:, None]
+        risk, win, pmean, pmodal = (arr[rows, last] for arr in (risk, win, pmean, pmodal))
+    # forecasts of every draw's final state
+    final_mean = blank_mean.copy()
+    final_modal = blank_mean.copy()
+    work = np.flatnonzero(present)
+    if work.size:
+        _, _, final_mean[work], final_modal[work] = _state_forecasts(
+            cfg, prep, work, x_out[work])
+    events: list[list[dict[str, Any]]] = [[]]
+    for t in range(1, int(n_rounds[0]) + 1 if dd else 1):
+        events.append(_events(names, *(arr[t] for arr in ev)))
+    return {
+        "history": history, "ideals": history, "risk": risk, "win_prob": win,
+        "pce_mean": pmean, "modal": pmodal, "final_x": x_out,
+        "final_pce_mean": final_mean, "final_modal": final_modal,
+        "n_rounds": n_rounds, "ratio": ratio, "events": events,
+    }
