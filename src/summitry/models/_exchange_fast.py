@@ -86,11 +86,12 @@ def candidate_bound(n_actors: int, n_issues: int) -> int:
 
 @dataclass
 class FastResult:
-    """Output of an engine run for ``D`` draws, ``T`` rounds."""
+    """Output of an engine run for ``D`` draws, ``T`` rounds, history of the first ``H``."""
 
-    starts: FloatArray  # (D, T + 1, A, I)
-    voting: FloatArray  # (D, T, A, I)
+    starts: FloatArray  # (H, T + 1, A, I) start positions of every round
+    voting: FloatArray  # (H, T, A, I)
     n_exchanges: IntArray  # (D, T)
+    final: FloatArray  # (D, A, I) positions after the last round (= starts[:, -1])
     events: list[FloatArray] = field(default_factory=list)  # draw 0: (n, 11) per round
 
 
@@ -237,8 +238,13 @@ def run_numpy(
     x: FloatArray, s: FloatArray, c: FloatArray, part: BoolArray, *, rounds: int,
     variant: int, p: float, random_ties: bool, keys: NDArray[np.uint64],
     salience_weight: float, fixed_weight: float, max_exchanges: int, record: bool,
+    history_draws: int | None = None,
 ) -> FastResult:
-    """Run ``rounds`` rounds for every draw of ``x`` (D, A, I) at once."""
+    """Run ``rounds`` rounds for every draw of ``x`` (D, A, I) at once.
+
+    ``history_draws`` (default: all) is how many leading draws keep their round-by-round
+    ``starts`` and ``voting``; ``final`` and ``n_exchanges`` cover every draw.
+    """
     n_d, n_a, n_i = x.shape
     starts = np.empty((n_d, rounds + 1, n_a, n_i))
     voting = np.empty((n_d, rounds, n_a, n_i))
@@ -256,7 +262,8 @@ def run_numpy(
         if record:
             events.append(ev)
         cur = new
-    return FastResult(starts, voting, counts, events)
+    n_hist = n_d if history_draws is None else min(history_draws, n_d)
+    return FastResult(starts[:n_hist], voting[:n_hist], counts, cur, events)
 
 
 def _round(

@@ -5,6 +5,30 @@ loops, so a round costs O(candidates) per executed exchange without array tempor
 Every floating-point operation is the NumPy engine's, in the same order, so the two
 engines give bit-identical results (tests/models/test_exchange.py pins this). Imported
 only when numba is installed (``Exchange(engine="auto"|"numba")``).
+
+What keeps a round cheap (Monte Carlo solves thousands of draws):
+
+- **Scratch once per block.** Draws are split into blocks run in parallel (``prange``);
+  a block allocates its candidate tables, tree and lists once and reuses them for every
+  draw and round (allocation inside a parallel loop is slow).
+- **Only the affected candidates are visited.** After exchange X (X.I supplies q and
+  demands p, X.J the reverse) §7.1–7.2 touch exactly the candidates with a side that
+  shares X.I's actor and its supply issue or its demand issue, or the same for X.J. Each
+  candidate side is threaded on two linked lists, (actor, supply issue) and (actor,
+  demand issue), so the walk follows four short lists instead of scanning every
+  candidate of both actors. The order of the visits does not matter: each recomputation
+  reads only its own candidate's state, and the re-sorted keys are assigned after the
+  walk in old list order.
+- **The sorted list is a tournament tree** over the candidates (a leaf per candidate,
+  every node the first of its two children in list order): executing, dropping or
+  re-keying a candidate repairs one path, and the root is the head of the list. List
+  keys are unique, so the head is the same whatever structure finds it.
+- **§7.2 tables list their movers** in actor order, so the outcome corrections sum only
+  the recorded entries (in the order the NumPy engine adds them).
+- **Quantised gains in integer form** (:func:`_quantise`), without library calls.
+- **History for the first draws only** (``history_draws``): every draw returns its final
+  positions and exchange counts; the round-by-round positions are written for the first
+  ``history_draws`` draws.
 """
 
 from __future__ import annotations
@@ -14,13 +38,18 @@ from typing import Any
 
 import numba
 import numpy as np
+from numba import prange
 
 from summitry.models._exchange_fast import EPS, EVENT_COLUMNS, QBITS, TOL, FastResult
 
 __all__ = ["run_numba"]
 
 _Q = 2.0**QBITS
-_M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+_DROP = 53 - QBITS  # mantissa bits (of 53) a quantised gain drops
+_HALF = np.uint64(1 << (_DROP - 1))
+_KEEP = np.uint64(0xFFFFFFFFFFFFFFFF ^ ((1 << _DROP) - 1))
+_TINY = 2.2250738585072014e-308  # smallest positive normal float
+_HUGE = 1.7976931348623157e308  # largest finite float
 
 # float fields of the candidate table
 (XSI, XDI, SSI, SDI, CSI, STI, XSJ, XDJ, SSJ, SDJ, CSJ, STJ, MI, MJ, YI, YJ, GAIN, QG,
@@ -29,6 +58,9 @@ _NF = 25
 # integer fields
 (P, Q, IA, JA, PNI, PPI, PNJ, PPJ, SKEY, NCALC, UID) = range(11)
 _NI = 11
+# a candidate's four list links: I by (actor, supply issue q), J by (actor, supply p),
+# I by (actor, demand issue p), J by (actor, demand q)
+_LINKS = 4
 
 
 @numba.njit(cache=True, inline="always")  # type: ignore[misc]
@@ -50,7 +82,23 @@ def _uniform(key: Any, a: int, b: int, c: int, d: int) -> float:  # pragma: no c
 
 
 @numba.njit(cache=True, inline="always")  # type: ignore[misc]
-def _quantise(g: float) -> float:  # pragma: no cover - compiled
+def _quantise(g: float, cell: Any, cell_bits: Any) -> float:  # pragma: no cover - compiled
+    """:func:`summitry.models._exchange_fast.quantise` of one gain.
+
+    For a positive normal float, ``frexp``/``floor(m·2^QBITS + 0.5)``/``ldexp`` adds half
+    a unit of the last kept bit to the stored mantissa and clears the dropped bits (a
+    carry into the exponent is the round-up to the next power of two); the integer form
+    gives the same bits without the library calls. Other values take the library path
+    (non-finite ones come back unchanged, as through NumPy's).
+    ``cell`` is a one-float scratch array and ``cell_bits`` its ``uint64`` view.
+    """
+    if g >= _TINY and g <= _HUGE:
+        cell[0] = g
+        cell_bits[0] = (cell_bits[0] + _HALF) & _KEEP
+        out: float = cell[0]
+        return out
+    if not math.isfinite(g):
+        return g  # as NumPy's frexp/ldexp
     m, e = math.frexp(g)
     return math.ldexp(math.floor(m * _Q + 0.5) / _Q, e)
 
@@ -75,7 +123,7 @@ def _zero_small(d: float) -> float:  # pragma: no cover - compiled
     return 0.0 if abs(d) <= TOL else d
 
 
-@numba.njit(cache=True)  # type: ignore[misc]
+@numba.njit(cache=True, inline="always")  # type: ignore[misc]
 def _compute(f: Any, g: Any, k: int, variant: int, corri: float, ui: float, corrj: float,
              uj: float) -> bool:  # pragma: no cover - compiled
     """§6 for candidate ``k``; mirrors :func:`summitry.models._exchange_fast.compute`."""
@@ -169,7 +217,7 @@ def _compute(f: Any, g: Any, k: int, variant: int, corri: float, ui: float, corr
     return valid
 
 
-@numba.njit(cache=True)  # type: ignore[misc]
+@numba.njit(cache=True, inline="always")  # type: ignore[misc]
 def _rex(f: Any, k: int, p: float, key: Any, t: int, uid: int, ncalc: int) -> float:
     # pragma: no cover - compiled
     u = _uniform(key, t, uid, ncalc, 2)
@@ -182,16 +230,46 @@ def _rex(f: Any, k: int, p: float, key: Any, t: int, uid: int, ncalc: int) -> fl
     return out
 
 
-@numba.njit(cache=True)  # type: ignore[misc]
-def _record(tab: Any, k: int, slot: int, actor: int, y: float, start: float) -> None:
-    # pragma: no cover - compiled
-    e = tab[k, slot, actor]
-    if math.isnan(e):
-        tab[k, slot, actor] = y
-    elif start <= e:
-        tab[k, slot, actor] = e if e < y else y
-    else:
-        tab[k, slot, actor] = e if e > y else y
+@numba.njit(cache=True, inline="always")  # type: ignore[misc]
+def _record(tab: Any, who: Any, n_who: Any, k: int, slot: int, actor: int, y: float,
+            start: float) -> None:  # pragma: no cover - compiled
+    """§7.2: enter a mover's voting position in candidate ``k``'s update table.
+
+    ``who[k, slot, :n_who[k, slot]]`` lists the recorded actors in actor order (the
+    order of the sums that read the table), ``tab[k, slot, actor]`` their entries.
+    """
+    n = n_who[k, slot]
+    r = 0
+    while r < n and who[k, slot, r] < actor:
+        r += 1
+    if r < n and who[k, slot, r] == actor:
+        e = tab[k, slot, actor]
+        if start <= e:
+            tab[k, slot, actor] = e if e < y else y
+        else:
+            tab[k, slot, actor] = e if e > y else y
+        return
+    for j in range(n, r, -1):
+        who[k, slot, j] = who[k, slot, j - 1]
+    who[k, slot, r] = actor
+    n_who[k, slot] = n + 1
+    tab[k, slot, actor] = y
+
+
+@numba.njit(cache=True, inline="always")  # type: ignore[misc]
+def _correction(tab: Any, who: Any, n_who: Any, k: int, slot: int, own: int, x: Any,
+                w: Any, iss: int) -> tuple[float, float]:  # pragma: no cover - compiled
+    """The table's outcome shift from the other movers (summed in actor order) and the
+    own recorded position (NaN: none)."""
+    corr = 0.0
+    own_y = np.nan
+    for r in range(n_who[k, slot]):
+        a = who[k, slot, r]
+        if a == own:
+            own_y = tab[k, slot, a]
+        else:
+            corr = corr + (tab[k, slot, a] - x[a, iss]) * w[a, iss]
+    return corr, own_y
 
 
 @numba.njit(cache=True, inline="always")  # type: ignore[misc]
@@ -200,96 +278,99 @@ def _before(q1: float, s1: int, q2: float, s2: int) -> bool:  # pragma: no cover
     return q1 > q2 or (q1 == q2 and s1 < s2)
 
 
-@numba.njit(cache=True)  # type: ignore[misc]
-def _push(hq: Any, hs: Any, hk: Any, size: int, q: float, sk: int, k: int) -> int:
-    # pragma: no cover - compiled
-    i = size
-    hq[i], hs[i], hk[i] = q, sk, k
-    while i > 0:
-        par = (i - 1) // 2
-        if not _before(hq[i], hs[i], hq[par], hs[par]):
-            break
-        hq[i], hq[par] = hq[par], hq[i]
-        hs[i], hs[par] = hs[par], hs[i]
-        hk[i], hk[par] = hk[par], hk[i]
-        i = par
-    return size + 1
+#: Sort key of a leaf without a live candidate (after every live one).
+_NONE_Q = -math.inf
+_NONE_S = np.iinfo(np.int64).max
 
 
-@numba.njit(cache=True)  # type: ignore[misc]
-def _pop(hq: Any, hs: Any, hk: Any, size: int) -> int:  # pragma: no cover - compiled
-    size -= 1
-    hq[0], hs[0], hk[0] = hq[size], hs[size], hk[size]
-    i = 0
-    while True:
-        best = i
-        for ch in (2 * i + 1, 2 * i + 2):
-            if ch < size and _before(hq[ch], hs[ch], hq[best], hs[best]):
-                best = ch
-        if best == i:
-            break
-        hq[i], hq[best] = hq[best], hq[i]
-        hs[i], hs[best] = hs[best], hs[i]
-        hk[i], hk[best] = hk[best], hk[i]
-        i = best
+@numba.njit(cache=True, inline="always")  # type: ignore[misc]
+def _settle(tq: Any, ts: Any, tk: Any, i: int) -> None:  # pragma: no cover - compiled
+    """Tree node ``i`` takes the first (in list order) of its two children."""
+    lft = 2 * i
+    if _before(tq[lft + 1], ts[lft + 1], tq[lft], ts[lft]):
+        lft += 1
+    tq[i], ts[i], tk[i] = tq[lft], ts[lft], tk[lft]
+
+
+@numba.njit(cache=True, inline="always")  # type: ignore[misc]
+def _set_leaf(tq: Any, ts: Any, tk: Any, n_leaves: int, k: int, q: float,
+              sk: int) -> None:  # pragma: no cover - compiled
+    """Give candidate ``k`` the key (q, sk) and repair the path to the root."""
+    i = n_leaves + k
+    tq[i], ts[i], tk[i] = q, sk, k
+    i >>= 1
+    while i >= 1:
+        _settle(tq, ts, tk, i)
+        i >>= 1
+
+
+@numba.njit(cache=True, inline="always")  # type: ignore[misc]
+def _link(head: Any, nxt: Any, lst: int, k: int, slot: int) -> None:  # pragma: no cover
+    node = k * _LINKS + slot
+    nxt[node] = head[lst]
+    head[lst] = node
+
+
+@numba.njit(cache=True, inline="always")  # type: ignore[misc]
+def _leaves(n: int) -> int:  # pragma: no cover - compiled
+    """Leaves of the tournament tree: the smallest power of two ≥ ``n``."""
+    size = 1
+    while size < n:
+        size *= 2
     return size
 
 
 @numba.njit(cache=True)  # type: ignore[misc]
-def _clean(hq: Any, hs: Any, hk: Any, size: int, f: Any, g: Any, dead: Any) -> int:
-    """Drop heap entries of executed, dropped or re-keyed candidates from the top."""
-    # pragma: no cover - compiled
-    while size > 0:
-        k = hk[0]
-        if not dead[k] and hq[0] == f[k, QG] and hs[0] == g[k, SKEY]:
-            break
-        size = _pop(hq, hs, hk, size)
-    return size
-
-
-@numba.njit(cache=True)  # type: ignore[misc]
-def _grow(hq: Any, hs: Any, hk: Any, size: int, need: int) -> Any:  # pragma: no cover
-    cap = 2 * hq.shape[0] + need
-    hq2 = np.empty(cap)
-    hs2 = np.empty(cap, dtype=np.int64)
-    hk2 = np.empty(cap, dtype=np.int64)
-    hq2[:size] = hq[:size]
-    hs2[:size] = hs[:size]
-    hk2[:size] = hk[:size]
-    return hq2, hs2, hk2
+def _scratch(nb: int, n_a: int, n_i: int) -> Any:  # pragma: no cover - compiled
+    """The working arrays of one draw, allocated once per block of draws (see _draw)."""
+    cap = 2 * _leaves(nb)
+    return (
+        np.empty((nb, _NF)),  # f: float fields of the candidates
+        np.zeros((nb, _NI), dtype=np.int64),  # g: integer fields
+        np.empty((nb, 2, n_a)),  # tab: §7.2 update tables (slot 0: issue p, 1: q)
+        np.empty((nb, 2, n_a), dtype=np.int64),  # who: recorded actors, in actor order
+        np.zeros((nb, 2), dtype=np.int64),  # n_who
+        np.zeros(nb, dtype=np.bool_),  # dead: executed or dropped
+        np.zeros(nb, dtype=np.int64),  # mark: overlap flags during a walk
+        np.empty(nb, dtype=np.int64),  # visit: candidates reached by a walk
+        np.empty(2 * n_a * n_i, dtype=np.int64),  # head: first node of each list
+        np.empty(nb * _LINKS, dtype=np.int64),  # nxt: next node of each list
+        np.empty(cap), np.empty(cap, dtype=np.int64),  # tq, ts: tree keys (gain, list key)
+        np.empty(cap, dtype=np.int64),  # tk: tree candidate
+        np.empty(nb, dtype=np.int64), np.empty(nb), np.empty(nb, dtype=np.int64),  # moved
+        np.empty((n_a, n_i)), np.empty((n_a, n_i)), np.empty((n_a, n_i)),  # w, x, new
+        np.empty((n_a, n_i), dtype=np.bool_),  # left
+        np.empty(n_i), np.empty(n_i), np.empty(n_i),  # sc, sx, out
+        np.empty((4, n_a), dtype=np.int64), np.empty(4, dtype=np.int64),  # actor classes
+        np.empty(1),  # cell: bit view for _quantise
+    )
 
 
 @numba.njit(cache=True)  # type: ignore[misc]
 def _draw(
     x0: Any, s: Any, c: Any, part: Any, rounds: int, variant: int, p: float,
-    random_ties: bool, key: Any, w_s: float, w_f: float, max_ex: int, nb: int,
-    starts: Any, voting: Any, counts: Any, record: bool, ev: Any, ev_n: Any,
+    random_ties: bool, key: Any, w_s: float, w_f: float, max_ex: int, scr: Any,
+    history: bool, starts: Any, voting: Any, final: Any, counts: Any, record: bool, ev: Any,
+    ev_n: Any,
 ) -> None:  # pragma: no cover - compiled
+    """All rounds of one draw on the block's scratch ``scr``.
+
+    Writes ``final`` (positions after the last round) and ``counts``; with ``history``
+    also the round starts (``starts``) and voting positions (``voting``); with ``record``
+    the executed exchanges (``ev``, ``ev_n``).
+    """
+    (f, g, tab, who, n_who, dead, mark, visit, head, nxt, tq, ts, tk, moved, mq, mk,
+     w, x, new, left, sc, sx, out, cls, n_cls, cell) = scr
+    cell_bits = cell.view(np.uint64)
     n_a, n_i = x0.shape
-    f = np.empty((nb, _NF))
-    g = np.zeros((nb, _NI), dtype=np.int64)
-    tab = np.empty((nb, 2, n_a))
-    dead = np.zeros(nb, dtype=np.bool_)
-    alist = np.empty((n_a, nb), dtype=np.int64)
-    alen = np.zeros(n_a, dtype=np.int64)
-    hq = np.empty(nb + 8)
-    hs = np.empty(nb + 8, dtype=np.int64)
-    hk = np.empty(nb + 8, dtype=np.int64)
-    moved = np.empty(nb, dtype=np.int64)
-    mq = np.empty(nb)
-    mk = np.empty(nb, dtype=np.int64)
-    w = np.zeros((n_a, n_i))
     for a in range(n_a):
         for i in range(n_i):
-            if part[a, i]:
-                w[a, i] = s[a, i] * c[a, i]
-    x = x0.copy()
-    starts[0] = x
-    sc = np.empty(n_i)
-    sx = np.empty(n_i)
-    out = np.empty(n_i)
-    left = np.empty((n_a, n_i), dtype=np.bool_)
+            w[a, i] = s[a, i] * c[a, i] if part[a, i] else 0.0
+            x[a, i] = x0[a, i]
+    if history:
+        starts[0] = x
     for t in range(rounds):
+        # §3 outcomes, summed in actor order
         for i in range(n_i):
             a_sc = 0.0
             a_sx = 0.0
@@ -302,27 +383,28 @@ def _draw(
         for a in range(n_a):
             for i in range(n_i):
                 left[a, i] = x[a, i] <= out[i] + TOL
-        vote = x.copy()
-        new = x.copy()
-        # §5 candidates in generation order
+                new[a, i] = x[a, i]
+        if history:
+            voting[t] = x
+        head[:] = -1
+        # §5 candidates in generation order: per pair, right-right × left-left, then
+        # left-right × right-left, each by actor order
         n = 0
         for pi in range(n_i):
             for qi in range(pi + 1, n_i):
+                n_cls[:] = 0
+                for a in range(n_a):
+                    if part[a, pi] and part[a, qi]:
+                        k_cls = (0 if not left[a, pi] else 1) + (0 if not left[a, qi] else 2)
+                        # 0: right on both, 3: left on both, 1: left p right q, 2: the reverse
+                        cls[k_cls, n_cls[k_cls]] = a
+                        n_cls[k_cls] += 1
                 for blk in range(2):
-                    for u in range(n_a):
-                        if not (part[u, pi] and part[u, qi]):
-                            continue
-                        if blk == 0 and (left[u, pi] or left[u, qi]):
-                            continue
-                        if blk == 1 and not (left[u, pi] and not left[u, qi]):
-                            continue
-                        for v in range(n_a):
-                            if not (part[v, pi] and part[v, qi]):
-                                continue
-                            if blk == 0 and not (left[v, pi] and left[v, qi]):
-                                continue
-                            if blk == 1 and not (not left[v, pi] and left[v, qi]):
-                                continue
+                    cu, cv = (0, 3) if blk == 0 else (1, 2)
+                    for r_u in range(n_cls[cu]):
+                        u = cls[cu, r_u]
+                        for r_v in range(n_cls[cv]):
+                            v = cls[cv, r_v]
                             if s[u, pi] / s[u, qi] < s[v, pi] / s[v, qi]:
                                 ia, ja = v, u
                             else:
@@ -346,52 +428,51 @@ def _draw(
                             else:
                                 f[n, RATIO] = 1.0
                             n += 1
-        # candidates by actor (the walk only visits those sharing an actor with X)
-        for a in range(n_a):
-            alen[a] = 0
-        hsize = 0
-        if hq.shape[0] < n + 8:
-            hq = np.empty(2 * n + 8)
-            hs = np.empty(2 * n + 8, dtype=np.int64)
-            hk = np.empty(2 * n + 8, dtype=np.int64)
+        # first calculation of every candidate; the valid ones enter the tree and the
+        # lists the walk follows: (role, actor, issue) with role 0 = supplies, 1 = demands
+        n_leaves = _leaves(n)
         for k in range(n):
             if variant == 2:
                 f[k, RATIO] = _rex(f, k, p, key, t, k, 0)
             ok = _compute(f, g, k, variant, 0.0, np.nan, 0.0, np.nan)
             g[k, NCALC] += 1
             dead[k] = not ok
+            n_who[k, 0] = 0
+            n_who[k, 1] = 0
+            mark[k] = 0
+            leaf = n_leaves + k
             if ok:
-                f[k, QG] = _quantise(f[k, GAIN])
-                hsize = _push(hq, hs, hk, hsize, f[k, QG], g[k, SKEY], k)
-                for a in (g[k, IA], g[k, JA]):
-                    alist[a, alen[a]] = k
-                    alen[a] += 1
-            for a in range(n_a):
-                tab[k, 0, a] = np.nan
-                tab[k, 1, a] = np.nan
+                f[k, QG] = _quantise(f[k, GAIN], cell, cell_bits)
+                tq[leaf], ts[leaf], tk[leaf] = f[k, QG], g[k, SKEY], k
+                ia, ja, cp_, cq_ = g[k, IA], g[k, JA], g[k, P], g[k, Q]
+                _link(head, nxt, ia * n_i + cq_, k, 0)
+                _link(head, nxt, ja * n_i + cp_, k, 1)
+                _link(head, nxt, (n_a + ia) * n_i + cp_, k, 2)
+                _link(head, nxt, (n_a + ja) * n_i + cq_, k, 3)
+            else:
+                tq[leaf], ts[leaf], tk[leaf] = _NONE_Q, _NONE_S, k
+        for leaf in range(n_leaves + n, 2 * n_leaves):
+            tq[leaf], ts[leaf], tk[leaf] = _NONE_Q, _NONE_S, -1
+        for i in range(n_leaves - 1, 0, -1):
+            _settle(tq, ts, tk, i)
         lo_ctr = -1
         hi_ctr = n
         step = 0
         n_ex = 0
         while n_ex < max_ex:
-            # §7.1 head of the stably sorted list: the heap's top (stale entries skipped)
-            hsize = _clean(hq, hs, hk, hsize, f, g, dead)
-            if hsize == 0:
+            # §7.1 head of the stably sorted list: the tree's root
+            if n == 0 or tq[1] == _NONE_Q:
                 break
-            xk = hk[0]
-            hsize = _pop(hq, hs, hk, hsize)
-            if random_ties:
-                hsize = _clean(hq, hs, hk, hsize, f, g, dead)
-                if (hsize > 0 and hq[0] == f[xk, QG]
-                        and _uniform(key, t, step, 0, 5) >= 0.5):
-                    g[xk, SKEY] = hi_ctr  # the head goes to the end of the list
-                    hi_ctr += 1
-                    sk = hk[0]
-                    hsize = _pop(hq, hs, hk, hsize)
-                    if hsize + 1 > hq.shape[0]:
-                        hq, hs, hk = _grow(hq, hs, hk, hsize, 1)
-                    hsize = _push(hq, hs, hk, hsize, f[xk, QG], g[xk, SKEY], xk)
-                    xk = sk
+            xk = tk[1]
+            _set_leaf(tq, ts, tk, n_leaves, xk, _NONE_Q, _NONE_S)
+            if (random_ties and tq[1] != _NONE_Q and tq[1] == f[xk, QG]
+                    and _uniform(key, t, step, 0, 5) >= 0.5):
+                # a tie with the next one: on heads the head goes to the end of the list
+                g[xk, SKEY] = hi_ctr
+                hi_ctr += 1
+                _set_leaf(tq, ts, tk, n_leaves, xk, f[xk, QG], g[xk, SKEY])
+                xk = tk[1]
+                _set_leaf(tq, ts, tk, n_leaves, xk, _NONE_Q, _NONE_S)
             step += 1
             dead[xk] = True
             n_ex += 1
@@ -405,75 +486,93 @@ def _draw(
                 ev[t, row, 7], ev[t, row, 8], ev[t, row, 9] = f[xk, XSJ], byj, f[xk, MJ]
                 ev[t, row, 10] = f[xk, GAIN]
                 ev_n[t] = row + 1
-            vote[bi, bq] = byi
-            vote[bj, bp] = byj
+            if history:
+                voting[t, bi, bq] = byi
+                voting[t, bj, bp] = byj
             ss = s[bi, bq]
             new[bi, bq] = (1.0 - ss) * w_s * byi + w_f * byi + (1.0 - (1.0 - ss) * w_s - w_f) * bsti
             ss = s[bj, bp]
             new[bj, bp] = (1.0 - ss) * w_s * byj + w_f * byj + (1.0 - (1.0 - ss) * w_s - w_f) * bstj
-            # §7.1–7.3 walk the remaining candidates that share an actor with X
-            n_mv = 0
-            for who in range(2):
-                actor = bi if who == 0 else bj
-                w_len = 0
-                for r in range(alen[actor]):
-                    k = alist[actor, r]
+            # §7.1–7.2: the live candidates with a side sharing X.I's actor and supply
+            # issue (7.1) or demand issue (7.2), or X.J's. The list and the side it
+            # threads tell which overlap: bit 0 E.I–X.I, 1 E.J–X.I, 2 E.I–X.J, 3 E.J–X.J
+            # (supply, 7.1), 4 demand overlap with X.J (cond. a), 5 with X.I (cond. b).
+            # Dead entries are unlinked on the way.
+            n_vis = 0
+            for which in range(4):
+                if which == 0:
+                    lst = bi * n_i + bq
+                elif which == 1:
+                    lst = (n_a + bi) * n_i + bp
+                elif which == 2:
+                    lst = bj * n_i + bp
+                else:
+                    lst = (n_a + bj) * n_i + bq
+                prev = -1
+                node = head[lst]
+                while node >= 0:
+                    k = node // _LINKS
+                    following = nxt[node]
                     if dead[k]:
+                        if prev < 0:
+                            head[lst] = following
+                        else:
+                            nxt[prev] = following
+                        node = following
                         continue
-                    alist[actor, w_len] = k  # compact the list as we go
-                    w_len += 1
-                    ia, ja, cp_, cq_ = g[k, IA], g[k, JA], g[k, P], g[k, Q]
-                    if who == 1 and (ia == bi or ja == bi):
-                        continue  # already visited through X.I's actor
-                    i_xi = ia == bi and cq_ == bq
-                    i_xj = ia == bj and cq_ == bp
-                    j_xi = ja == bi and cp_ == bq
-                    j_xj = ja == bj and cp_ == bp
-                    cond_a = (bj == ja and bq == cq_) or (bj == ia and bq == cp_)
-                    cond_b = (bi == ja and bp == cq_) or (bi == ia and bp == cp_)
-                    if not (i_xi or i_xj or j_xi or j_xj or cond_a or cond_b):
-                        continue
-                    if i_xi or i_xj:
-                        m_old = f[k, MI]
-                        f[k, PSI] = f[k, PSI] + m_old
-                        g[k, PNI] = 1 if (g[k, PNI] != 0 and m_old < 0.0) else 0
-                        g[k, PPI] = 1 if (g[k, PPI] != 0 and m_old > 0.0) else 0
-                        f[k, XSI] = byi if i_xi else byj
-                    if j_xi or j_xj:
-                        m_old = f[k, MJ]
-                        f[k, PSJ] = f[k, PSJ] + m_old
-                        g[k, PNJ] = 1 if (g[k, PNJ] != 0 and m_old < 0.0) else 0
-                        g[k, PPJ] = 1 if (g[k, PPJ] != 0 and m_old > 0.0) else 0
-                        f[k, XSJ] = byi if j_xi else byj
-                    if cond_a:
-                        _record(tab, k, 1 if bq == cq_ else 0, bi, byi, bsti)
-                    if cond_b:
-                        _record(tab, k, 1 if bp == cq_ else 0, bj, byj, bstj)
-                    corri = 0.0
-                    corrj = 0.0
-                    for a in range(n_a):
-                        e = tab[k, 1, a]
-                        if a != ia and not math.isnan(e):
-                            corri = corri + (e - x[a, cq_]) * w[a, cq_]
-                        e = tab[k, 0, a]
-                        if a != ja and not math.isnan(e):
-                            corrj = corrj + (e - x[a, cp_]) * w[a, cp_]
-                    if variant == 2:
-                        f[k, RATIO] = _rex(f, k, p, key, t, g[k, UID], g[k, NCALC])
-                    ok = _compute(f, g, k, variant, corri, tab[k, 1, ia], corrj, tab[k, 0, ja])
-                    g[k, NCALC] += 1
-                    if not ok:
-                        dead[k] = True
-                        w_len -= 1
-                        continue
-                    q_new = _quantise(f[k, GAIN])
-                    if q_new != f[k, QG]:
-                        moved[n_mv] = k
-                        mq[n_mv] = f[k, QG]
-                        mk[n_mv] = g[k, SKEY]
-                        n_mv += 1
-                        f[k, QG] = q_new
-                alen[actor] = w_len
+                    if mark[k] == 0:
+                        visit[n_vis] = k
+                        n_vis += 1
+                    if which == 0:
+                        mark[k] |= 1 << (node % _LINKS)
+                    elif which == 2:
+                        mark[k] |= 4 << (node % _LINKS)
+                    elif which == 3:
+                        mark[k] |= 16
+                    else:
+                        mark[k] |= 32
+                    prev = node
+                    node = following
+            # §7.3 recompute them
+            n_mv = 0
+            for r in range(n_vis):
+                k = visit[r]
+                flags = mark[k]
+                mark[k] = 0
+                ia, ja, cp_, cq_ = g[k, IA], g[k, JA], g[k, P], g[k, Q]
+                if flags & 5:  # E.I supplied what X.I or X.J supplied
+                    m_old = f[k, MI]
+                    f[k, PSI] = f[k, PSI] + m_old
+                    g[k, PNI] = 1 if (g[k, PNI] != 0 and m_old < 0.0) else 0
+                    g[k, PPI] = 1 if (g[k, PPI] != 0 and m_old > 0.0) else 0
+                    f[k, XSI] = byi if flags & 1 else byj
+                if flags & 10:
+                    m_old = f[k, MJ]
+                    f[k, PSJ] = f[k, PSJ] + m_old
+                    g[k, PNJ] = 1 if (g[k, PNJ] != 0 and m_old < 0.0) else 0
+                    g[k, PPJ] = 1 if (g[k, PPJ] != 0 and m_old > 0.0) else 0
+                    f[k, XSJ] = byi if flags & 2 else byj
+                if flags & 16:
+                    _record(tab, who, n_who, k, 1 if bq == cq_ else 0, bi, byi, bsti)
+                if flags & 32:
+                    _record(tab, who, n_who, k, 1 if bp == cq_ else 0, bj, byj, bstj)
+                corri, ui = _correction(tab, who, n_who, k, 1, ia, x, w, cq_)
+                corrj, uj = _correction(tab, who, n_who, k, 0, ja, x, w, cp_)
+                if variant == 2:
+                    f[k, RATIO] = _rex(f, k, p, key, t, g[k, UID], g[k, NCALC])
+                ok = _compute(f, g, k, variant, corri, ui, corrj, uj)
+                g[k, NCALC] += 1
+                if not ok:
+                    dead[k] = True
+                    _set_leaf(tq, ts, tk, n_leaves, k, _NONE_Q, _NONE_S)
+                    continue
+                q_new = _quantise(f[k, GAIN], cell, cell_bits)
+                if q_new != f[k, QG]:
+                    moved[n_mv] = k
+                    mq[n_mv] = f[k, QG]
+                    mk[n_mv] = g[k, SKEY]
+                    n_mv += 1
+                    f[k, QG] = q_new
             if n_mv > 0:
                 # order the moved candidates by their old list position (insertion sort)
                 for a in range(1, n_mv):
@@ -499,57 +598,56 @@ def _draw(
                     if mq[a] < f[k, QG]:
                         g[k, SKEY] = hi_ctr
                         hi_ctr += 1
-                if hsize + n_mv > hq.shape[0]:
-                    hq, hs, hk = _grow(hq, hs, hk, hsize, n_mv)
-                for a in range(n_mv):
-                    k = moved[a]
-                    hsize = _push(hq, hs, hk, hsize, f[k, QG], g[k, SKEY], k)
+                    _set_leaf(tq, ts, tk, n_leaves, k, f[k, QG], g[k, SKEY])
         counts[t] = n_ex
-        voting[t] = vote
-        x = new
-        starts[t + 1] = x
+        for a in range(n_a):
+            for i in range(n_i):
+                x[a, i] = new[a, i]
+        if history:
+            starts[t + 1] = x
+    for a in range(n_a):
+        for i in range(n_i):
+            final[a, i] = x[a, i]
 
 
 @numba.njit(cache=True, parallel=True)  # type: ignore[misc]
 def _batch(
     x: Any, s: Any, c: Any, part: Any, rounds: int, variant: int, p: float, random_ties: bool,
-    keys: Any, w_s: float, w_f: float, max_ex: int, nb: int, starts: Any, voting: Any,
-    counts: Any, record: bool, ev: Any, ev_n: Any,
+    keys: Any, w_s: float, w_f: float, max_ex: int, nb: int, n_blocks: int, n_hist: int,
+    starts: Any, voting: Any, final: Any, counts: Any, record: bool, ev: Any, ev_n: Any,
 ) -> None:  # pragma: no cover - compiled
-    for d in numba.prange(x.shape[0]):
-        _draw(x[d], s[d], c[d], part[d], rounds, variant, p, random_ties, keys[d], w_s, w_f,
-              max_ex, nb, starts[d], voting[d], counts[d], record and d == 0, ev, ev_n)
-
-
-@numba.njit(cache=True)  # type: ignore[misc]
-def _single(
-    x: Any, s: Any, c: Any, part: Any, rounds: int, variant: int, p: float, random_ties: bool,
-    keys: Any, w_s: float, w_f: float, max_ex: int, nb: int, starts: Any, voting: Any,
-    counts: Any, record: bool, ev: Any, ev_n: Any,
-) -> None:  # pragma: no cover - compiled
-    """One draw without the thread pool (a lone draw gains nothing from it)."""
-    _draw(x[0], s[0], c[0], part[0], rounds, variant, p, random_ties, keys[0], w_s, w_f,
-          max_ex, nb, starts[0], voting[0], counts[0], record, ev, ev_n)
+    n_d, n_a, n_i = x.shape
+    for blk in prange(n_blocks):
+        scr = _scratch(nb, n_a, n_i)
+        for d in range(blk * n_d // n_blocks, (blk + 1) * n_d // n_blocks):
+            h = min(d, starts.shape[0] - 1)
+            _draw(x[d], s[d], c[d], part[d], rounds, variant, p, random_ties, keys[d], w_s,
+                  w_f, max_ex, scr, d < n_hist, starts[h], voting[h], final[d], counts[d],
+                  record and d == 0, ev, ev_n)
 
 
 def run_numba(
     x: Any, s: Any, c: Any, part: Any, *, rounds: int, variant: int, p: float,
     random_ties: bool, keys: Any, salience_weight: float, fixed_weight: float,
-    max_exchanges: int, record: bool,
+    max_exchanges: int, record: bool, history_draws: int | None = None,
 ) -> FastResult:
     """Same contract as :func:`summitry.models._exchange_fast.run_numpy`."""
     n_d, n_a, n_i = x.shape
+    n_hist = n_d if history_draws is None else min(history_draws, n_d)
     nb = max(1, n_i * (n_i - 1) // 2 * (n_a * n_a // 4))
-    starts = np.empty((n_d, rounds + 1, n_a, n_i))
-    voting = np.empty((n_d, rounds, n_a, n_i))
+    # at least one history row: the kernel takes a (never written) row for other draws
+    starts = np.empty((max(n_hist, 1), rounds + 1, n_a, n_i))
+    voting = np.empty((max(n_hist, 1), rounds, n_a, n_i))
+    final = np.empty((n_d, n_a, n_i))
     counts = np.zeros((n_d, rounds), dtype=np.int64)
     ev = np.zeros((rounds, nb if record else 1, EVENT_COLUMNS))
     ev_n = np.zeros(rounds, dtype=np.int64)
-    kernel = _single if n_d == 1 else _batch
-    kernel(np.ascontiguousarray(x, dtype=np.float64), np.ascontiguousarray(s, dtype=np.float64),
+    # a few blocks per thread balance uneven draws; each block allocates its scratch once
+    n_blocks = max(1, min(n_d, 4 * numba.get_num_threads()))
+    _batch(np.ascontiguousarray(x, dtype=np.float64), np.ascontiguousarray(s, dtype=np.float64),
            np.ascontiguousarray(c, dtype=np.float64), np.ascontiguousarray(part, dtype=np.bool_),
            rounds, variant, p, random_ties, np.ascontiguousarray(keys, dtype=np.uint64),
-           salience_weight, fixed_weight, max_exchanges, nb, starts, voting, counts, record,
-           ev, ev_n)
+           salience_weight, fixed_weight, max_exchanges, nb, n_blocks, n_hist, starts, voting,
+           final, counts, record, ev, ev_n)
     events = [ev[t, : ev_n[t]].copy() for t in range(rounds)] if record else []
-    return FastResult(starts, voting, counts, events)
+    return FastResult(starts[:n_hist], voting[:n_hist], counts, final, events)

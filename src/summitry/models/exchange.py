@@ -249,7 +249,7 @@ class Exchange(BaseModel):
                 f"need about {need / 1e9:.1f} GB per draw; split the problem into smaller "
                 "groups of issues or actors")
         if self.exact:
-            res = self._solve_exact(problem, rounds, keys, name)
+            res = self._solve_exact(problem, rounds, keys, name, problem.history_draws)
             engine = "exact"
         else:
             use_numba = self.engine == "numba" or (
@@ -260,7 +260,8 @@ class Exchange(BaseModel):
                 random_ties=bool(self.random_ties), keys=keys,
                 salience_weight=float(self.salience_weight),
                 fixed_weight=float(self.fixed_weight),
-                max_exchanges=int(self.max_exchanges), record=n_d > 0)
+                max_exchanges=int(self.max_exchanges), record=n_d > 0,
+                history_draws=problem.history_draws)
             x = np.ascontiguousarray(problem.positions, dtype=np.float64)
             s = np.ascontiguousarray(problem.salience, dtype=np.float64)
             c = np.ascontiguousarray(problem.capability, dtype=np.float64)
@@ -271,10 +272,14 @@ class Exchange(BaseModel):
             else:
                 res = _chunked_numpy(x, s, c, part, kwargs)
         hist = res.starts
-        hist_out = np.stack([weighted_mean(problem, hist[:, t]) for t in range(rounds + 1)],
-                            axis=1) if n_d else np.zeros((0, rounds + 1, n_i))
-        vote_out = (np.stack([weighted_mean(problem, res.voting[:, t]) for t in range(rounds)],
-                             axis=1) if rounds and n_d else np.zeros((n_d, rounds, n_i)))
+        n_h = hist.shape[0]  # problem.history_draws: every draw, or the first (Monte Carlo)
+        head = problem if n_h == n_d else problem.take(np.arange(n_h))
+        hist_out = np.stack([weighted_mean(head, hist[:, t]) for t in range(rounds + 1)],
+                            axis=1) if n_h else np.zeros((0, rounds + 1, n_i))
+        vote_out = (np.stack([weighted_mean(head, res.voting[:, t]) for t in range(rounds)],
+                             axis=1) if rounds and n_h else np.zeros((n_h, rounds, n_i)))
+        outcome = (hist_out[:, -1].copy() if n_h == n_d
+                   else weighted_mean(problem, res.final))
         events = [[self._event(problem, row, t) for row in ev.tolist()]
                   for t, ev in enumerate(res.events)]
         while len(events) < rounds:
@@ -282,7 +287,7 @@ class Exchange(BaseModel):
         return Solution(
             model=self.name,
             params=self.params(),
-            outcome=hist_out[:, -1].copy(),
+            outcome=outcome,
             history=hist,
             history_outcome=hist_out,
             n_rounds=np.full(n_d, rounds, dtype=np.int64),
@@ -297,7 +302,7 @@ class Exchange(BaseModel):
         )
 
     def _solve_exact(self, problem: Problem, rounds: int, keys: NDArray[np.uint64],
-                     variant: str) -> FastResult:
+                     variant: str, history_draws: int) -> FastResult:
         n_d, n_a, n_i = problem.positions.shape
         starts = np.empty((n_d, rounds + 1, n_a, n_i))
         voting = np.empty((n_d, rounds, n_a, n_i))
@@ -324,7 +329,8 @@ class Exchange(BaseModel):
         inactive = ~problem.active[:, None]
         starts = np.where(inactive, problem.positions[:, None], starts)
         voting = np.where(inactive, problem.positions[:, None], voting)
-        return FastResult(starts, voting, counts, events)
+        return FastResult(starts[:history_draws], voting[:history_draws], counts,
+                          starts[:, -1], events)
 
     @staticmethod
     def _event(problem: Problem, row: list[float], t: int) -> dict[str, Any]:
@@ -359,13 +365,16 @@ def _chunked_numpy(x: FloatArray, s: FloatArray, c: FloatArray, part: NDArray[np
     parts: list[FastResult] = []
     keys = kwargs.pop("keys")
     record = kwargs.pop("record")
+    n_hist = kwargs.pop("history_draws")
     for lo in range(0, n_d, step):
         hi = min(n_d, lo + step)
         parts.append(run_numpy(x[lo:hi], s[lo:hi], c[lo:hi], part[lo:hi], keys=keys[lo:hi],
-                               record=record and lo == 0, **kwargs))
+                               record=record and lo == 0,
+                               history_draws=min(max(n_hist - lo, 0), hi - lo), **kwargs))
     return FastResult(
         np.concatenate([r.starts for r in parts]),
         np.concatenate([r.voting for r in parts]),
         np.concatenate([r.n_exchanges for r in parts]),
+        np.concatenate([r.final for r in parts]),
         parts[0].events,
     )
