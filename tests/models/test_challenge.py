@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -667,6 +668,34 @@ def test_chunked_batch_equals_single_chunk(monkeypatch):
     parts = Challenge().solve(p)
     np.testing.assert_array_equal(whole.history, parts.history)
     assert whole.events == parts.events
+
+
+@pytest.mark.parametrize("chunk", [None, 300])  # one chunk, or 1 draw per chunk
+@pytest.mark.parametrize(
+    "options", [{}, {"reading": "S"}, {"stop": "median_shift", "rounds": 12, "tol": 0.5}]
+)
+def test_history_first_records_draw_zero_only(monkeypatch, chunk, options):
+    # Monte Carlo chunks set meta["history"] = "first": the rounds of draw 0 only, every
+    # draw's outcome and n_rounds, exactly as with the default "all"
+    if chunk is not None:
+        monkeypatch.setattr(ch, "_CHUNK_ELEMENTS", chunk)
+    rng = np.random.default_rng(11)
+    p = Problem.from_arrays(
+        positions=rng.uniform(0, 100, (6, 5, 3)), salience=rng.uniform(0, 1, (6, 5, 3)),
+        capability=rng.uniform(0, 1, (6, 5, 3)),
+    )
+    model = Challenge(engine="numpy", **options)
+    every = model.solve(p)
+    first = model.solve(replace(p, meta={"history": "first"}))
+    np.testing.assert_array_equal(first.outcome, every.outcome)
+    np.testing.assert_array_equal(first.n_rounds, every.n_rounds)
+    assert first.history.shape == (1, *every.history.shape[1:])
+    np.testing.assert_array_equal(first.history, every.history[:1])
+    np.testing.assert_array_equal(first.history_outcome, every.history_outcome[:1])
+    for key in ("median", "mean", "risk"):
+        np.testing.assert_array_equal(first.extra[key], every.extra[key][:1], err_msg=key)
+    assert first.events == every.events
+    np.testing.assert_array_equal(every.outcome, every.extra["median"][:, -1])
 
 
 # ======================================================================================

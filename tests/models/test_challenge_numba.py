@@ -9,6 +9,7 @@ bits on every output, over the settings of specs/challenge.md §4 and random pro
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,8 @@ from summitry.models.challenge import Challenge
 from summitry.problem import Problem
 
 numba_kernel = pytest.importorskip("summitry.models._challenge_numba")
+
+EPS_K = numba_kernel.EPS  # the tie tolerance
 
 #: BDM (1994) car-emissions case, Scholz et al. (2011) Table 1: capability, position,
 #: salience (the case of tests/models/test_challenge.py).
@@ -145,3 +148,91 @@ def test_engine_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(__import__("sys").modules, "numba", None)
     assert not Challenge()._use_numba(10**12)
     assert Challenge().params()["engine"] == "auto"
+
+
+@pytest.mark.parametrize("options", SETTINGS, ids=lambda o: ",".join(map(str, o.values())) or "L")
+def test_history_first_with_the_kernel(options: dict[str, Any]) -> None:
+    # meta["history"] = "first": the kernel records draw 0's rounds only; every outcome,
+    # n_rounds and event is that of the NumPy path recording all draws
+    for problem in (car_draws(40), mixed_problem(20, seed=3)):
+        every = Challenge(engine="numpy", **options).solve(problem)
+        first = Challenge(engine="numba", **options).solve(
+            replace(problem, meta={"history": "first"})
+        )
+        np.testing.assert_array_equal(first.outcome, every.outcome)
+        np.testing.assert_array_equal(first.n_rounds, every.n_rounds)
+        assert first.history is not None and every.history is not None
+        assert first.history.shape == (1, *every.history.shape[1:])
+        np.testing.assert_array_equal(first.history, every.history[:1])
+        np.testing.assert_array_equal(first.history_outcome, every.history_outcome[:1])
+        for key in ("median", "mean", "risk"):
+            np.testing.assert_array_equal(first.extra[key], every.extra[key][:1])
+        assert first.events == every.events
+
+
+def test_settled_rows_repeat_their_last_round() -> None:
+    # a row whose positions stop moving repeats its round: the kernel copies it instead
+    # of playing it again; the copies must be the rounds the NumPy path plays
+    problem = mixed_problem(80, seed=7)
+    slow = Challenge(engine="numpy", rounds=30).solve(problem)
+    fast = Challenge(engine="numba", rounds=30).solve(problem)
+    assert_same_bits(slow, fast)
+    assert slow.history is not None
+    still = np.all(slow.history[:, 1:-1] == slow.history[:, 2:], axis=2)  # (D, T−2, I)
+    assert still[:, 0].any() and not still.all()  # some rows settle early, others later
+
+
+def _exact_eu(d: Any, f: Any, r: Any) -> Any:
+    """The second-pass EU of reading L as both engines compute it (``Q = 1``)."""
+    us = 2.0 - 4.0 * np.float_power(np.maximum(0.5 - 0.5 * d, 0.0), r)
+    uf = 2.0 - 4.0 * np.float_power(0.5 + 0.5 * d, r)
+    return us - f * (us - uf) - (2.0 - 4.0 * np.float_power(0.5, r))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_sign_bounds_never_contradict_the_eu(seed: int) -> None:
+    # _sign_bounds lets the kernel skip the powers of a pair; a wrong "certain" would
+    # drop or invent an offer. Random pairs, plus loss factors that put the EU within
+    # a hair of ±EPS and 0, at the extreme exponents eq. 34 produces.
+    rng = np.random.default_rng(seed)
+    n = 60
+    r = np.concatenate([[0.5000000000000001, 1.0, 1.9999999999999998, 0.5, 2.0, 2.5],
+                        rng.uniform(0.5, 2.0, n - 6)])
+    dd = rng.uniform(0.0, 1.0, (n, n)) ** rng.choice([1.0, 3.0, 12.0], (n, n))
+    dd[0, :3] = [0.0, 1.0, 1e-12]
+    dd[1, :2] = [1.5, 1.0 + 1e-15]  # beyond the range: nothing may be certain
+    facs = rng.uniform(0.0, 1.0, (n, n))
+    facs[:, :4] = [0.0, 1.0, 0.5, 0.25]
+    # loss factors that put the EU exactly at a threshold (it is linear in f)
+    e0 = _exact_eu(dd, 0.0, r[:, None])
+    e1 = _exact_eu(dd, 1.0, r[:, None])
+    target = rng.choice([EPS_K, -EPS_K, EPS_K + 1e-13, -EPS_K - 1e-13, 0.0], (n, n))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f_at = (e0 - target) / (e0 - e1)
+    pick = (rng.random((n, n)) < 0.5) & (f_at >= 0.0) & (f_at <= 1.0)
+    facs = np.where(pick, f_at, facs)
+    c4 = 4.0 * np.float_power(0.5, r)
+    no_pos = np.zeros((n, n), dtype=bool)
+    no_neg = np.zeros((n, n), dtype=bool)
+    numba_kernel._sign_bounds(dd, facs, r, c4, no_pos, no_neg)
+    with np.errstate(invalid="ignore"):
+        eu = _exact_eu(dd, facs, r[:, None])
+    assert not np.any(no_pos & ~(eu <= EPS_K))
+    assert not np.any(no_neg & ~(eu >= -EPS_K))
+    assert not (no_pos[1, :2] | no_neg[1, :2]).any()  # d > 1
+    assert not (no_pos[5] | no_neg[5]).any()  # r = 2.5: outside the bounds
+    # and they settle most signs away from the thresholds (else nothing would be saved)
+    assert (no_pos | no_neg)[~pick].mean() > 0.8
+
+
+def test_more_than_128_actors_agree() -> None:
+    # eq. 31's sums over more than 128 actors take NumPy's halving order (_psum)
+    rng = np.random.default_rng(2)
+    n = 131
+    problem = Problem.from_arrays(
+        positions=rng.uniform(0, 100, (1, n, 1)), salience=rng.uniform(0, 1, (1, n, 1)),
+        capability=rng.uniform(0, 1, (1, n, 1)), lower=[0.0], upper=[100.0],
+    )
+    slow = Challenge(engine="numpy", rounds=3).solve(problem)
+    fast = Challenge(engine="numba", rounds=3).solve(problem)
+    assert_same_bits(slow, fast)

@@ -524,7 +524,9 @@ def _numba_available() -> bool:
 
 
 _Events = list[list[tuple[int, int, int, int, float, float]]]
-_Result = tuple[FloatArray, FloatArray, FloatArray, FloatArray, IntArray, _Events]
+#: history, median, mean, risk (the first ``H`` draws), final median ``(D, I)``,
+#: n_rounds per row, events of draw 0
+_Result = tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, IntArray, _Events]
 
 
 def _simulate_numpy(
@@ -537,11 +539,13 @@ def _simulate_numpy(
     n_d: int,
     n_i: int,
     per_draw: int,
+    n_hist: int,
 ) -> _Result:
     """:func:`_simulate` over chunks of draws that keep the temporaries small.
 
-    Returns ``history (D, T, A, I)``, ``median``, ``mean`` ``(D, T, I)``, ``risk``
-    ``(D, T, A, I)``, ``n_rounds`` per row ``(D·I,)`` and the events of draw 0.
+    Returns ``history (H, T, A, I)``, ``median``, ``mean`` ``(H, T, I)``, ``risk``
+    ``(H, T, A, I)`` of the first ``H = n_hist`` draws, the final median ``(D, I)``,
+    ``n_rounds`` per row ``(D·I,)`` and the events of draw 0.
     """
     n_a = x.shape[1]
     step = max(1, _CHUNK_ELEMENTS // max(per_draw, 1))
@@ -555,18 +559,20 @@ def _simulate_numpy(
             )
         )
 
-    def cat(name: str) -> FloatArray:
-        arrs = [getattr(p, name) for p in parts]
+    def head(name: str) -> FloatArray:
+        """The rows of the first ``n_hist`` draws (in the first parts only)."""
+        arrs = [getattr(p, name) for p in parts[: -(-n_hist // step)]]
         out: FloatArray = arrs[0] if len(arrs) == 1 else np.concatenate(arrs)
-        return out
+        return out[: n_hist * n_i]
 
     t = opt.rounds + 1
-    hist = cat("history").reshape(n_d, n_i, t, n_a).transpose(0, 2, 3, 1)
-    med = cat("median").reshape(n_d, n_i, t).transpose(0, 2, 1)
-    mean = cat("mean").reshape(n_d, n_i, t).transpose(0, 2, 1)
-    risk = cat("risk").reshape(n_d, n_i, t, n_a).transpose(0, 2, 3, 1)
+    hist = head("history").reshape(n_hist, n_i, t, n_a).transpose(0, 2, 3, 1)
+    med = head("median").reshape(n_hist, n_i, t).transpose(0, 2, 1)
+    mean = head("mean").reshape(n_hist, n_i, t).transpose(0, 2, 1)
+    risk = head("risk").reshape(n_hist, n_i, t, n_a).transpose(0, 2, 3, 1)
+    final = np.concatenate([p.median[:, -1] for p in parts]).reshape(n_d, n_i)
     n_rounds: IntArray = np.concatenate([p.n_rounds for p in parts])
-    return hist, med, mean, risk, n_rounds, parts[0].events
+    return hist, med, mean, risk, final, n_rounds, parts[0].events
 
 
 def _simulate_numba(
@@ -577,12 +583,13 @@ def _simulate_numba(
     fallback: FloatArray,
     opt: _Options,
     n_i: int,
+    n_hist: int,
 ) -> _Result:
     """:func:`_simulate_numpy` on the Numba kernel (:mod:`._challenge_numba`): same bits."""
     from summitry.models import _challenge_numba
 
-    hist, med, mean, risk, n_rounds, ev_has, ev_idx, ev_kind = _challenge_numba.simulate(
-        x, w, s, act, fallback, opt, n_i
+    hist, med, mean, risk, final, n_rounds, ev_has, ev_idx, ev_kind = (
+        _challenge_numba.simulate(x, w, s, act, fallback, opt, n_i, n_hist)
     )
     n = x.shape[1]
     events: _Events = [[]]
@@ -593,7 +600,7 @@ def _simulate_numba(
             evs.append((int(row), int(k), j % n, int(ev_kind[row, t, k]),
                         float(hist[0, t - 1, k, row]), float(hist[0, t, k, row])))
         events.append(evs)
-    return hist, med, mean, risk, n_rounds, events
+    return hist, med, mean, risk, final, n_rounds, events
 
 
 # --------------------------------------------------------------------------------------
@@ -720,11 +727,14 @@ class Challenge(BaseModel):
         engine: ``"numba"`` (the compiled kernel of :mod:`._challenge_numba`, extra
             ``summitry[fast]``; ~100× faster), ``"numpy"`` (the vectorised NumPy path) or
             ``"auto"`` (Numba when it is installed and already imported, or when the batch
-            is large enough to repay importing it). Both give the same numbers to ~1e-15.
+            is large enough to repay importing it). Both give the same bits.
 
     ``Solution.extra`` holds ``median`` and ``mean`` per round ``(D, T, I)``, ``risk``
     (the exponents each round used, ``(D, T, A, I)``, 1 at round 0) and ``options``
     (the resolved settings). ``events`` lists the accepted moves of draw 0 per round.
+    With ``problem.meta["history"] = "first"`` (Monte Carlo chunks) ``history``,
+    ``history_outcome`` and the per-round ``extra`` arrays hold draw 0 only (leading axis
+    1); ``outcome`` and ``n_rounds`` keep every draw.
     """
 
     name: ClassVar[str] = "challenge"
@@ -845,14 +855,15 @@ class Challenge(BaseModel):
         fallback = np.where(np.isfinite(sq), sq, 50.0)
 
         per_draw = n_i * max(n_a, 1) ** 3
+        n_hist = problem.history_draws
         if self._use_numba(n_d * per_draw * max(opt.rounds, 1)):
             # the kernel writes the (D, T, A, I) layout of the Solution directly
-            hist, med, mean, risk, n_rounds_rows, first_events = _simulate_numba(
-                x, w, s, act, fallback, opt, n_i
+            hist, med, mean, risk, final, n_rounds_rows, first_events = _simulate_numba(
+                x, w, s, act, fallback, opt, n_i, n_hist
             )
         else:
-            hist, med, mean, risk, n_rounds_rows, first_events = _simulate_numpy(
-                x, w, s, act, fallback, opt, n_d, n_i, per_draw
+            hist, med, mean, risk, final, n_rounds_rows, first_events = _simulate_numpy(
+                x, w, s, act, fallback, opt, n_d, n_i, per_draw, n_hist
             )
         t = hist.shape[1]
         if opt.stop == "median_shift":
@@ -881,7 +892,7 @@ class Challenge(BaseModel):
         return Solution(
             model=self.name,
             params=self.params(),
-            outcome=np.ascontiguousarray(med[:, -1, :]),
+            outcome=final,
             history=np.ascontiguousarray(hist),
             history_outcome=np.ascontiguousarray(med),
             n_rounds=n_rounds.astype(np.int64),
