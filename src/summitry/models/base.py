@@ -55,9 +55,11 @@ class Solution:
         model: the registered name of the model that solved.
         params: the model's parameters (:meth:`BaseModel.params`).
         outcome: the forecast, shape ``(D, I)``.
-        history: positions round by round, ``(D, T, A, I)``; round 0 is the input.
+        history: positions round by round, ``(H, T, A, I)``; round 0 is the input.
             ``None`` for static models. Draws that stopped early repeat their last round.
-        history_outcome: the outcome (forecast) after each round, ``(D, T, I)``.
+            ``H`` is :attr:`Problem.history_draws <summitry.problem.Problem.history_draws>`:
+            every draw by default, draw 0 only in Monte Carlo chunks.
+        history_outcome: the outcome (forecast) after each round, ``(H, T, I)``.
         n_rounds: rounds actually played per draw, ``(D,)`` (``None`` for static models).
         events: model-specific events per round (exchanges executed, challenges issued …)
             as a list of rounds, each a list of dicts. Recorded for the first draw only.
