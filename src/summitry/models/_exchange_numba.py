@@ -26,6 +26,12 @@ What keeps a round cheap (Monte Carlo solves thousands of draws):
 - **§7.2 tables list their movers** in actor order, so the outcome corrections sum only
   the recorded entries (in the order the NumPy engine adds them).
 - **Quantised gains in integer form** (:func:`_quantise`), without library calls.
+- **No array arguments to helpers in the hot loops.** Numba increments and decrements
+  the reference count of every array passed to a function, even an inlined one, with
+  atomic instructions; its pruning pass removes the pairs only around simple code, and
+  they were a quarter of the kernel's time. :func:`_compute` takes and returns scalars,
+  the §7.2 table update is written out in :func:`_draw`, and arrays are reset by loops
+  rather than through slices (``a[:] = v`` builds a counted view).
 - **History for the first draws only** (``history_draws``): every draw returns its final
   positions and exchange counts; the round-by-round positions are written for the first
   ``history_draws`` draws.
@@ -124,15 +130,21 @@ def _zero_small(d: float) -> float:  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, inline="always")  # type: ignore[misc]
-def _compute(f: Any, g: Any, k: int, variant: int, corri: float, ui: float, corrj: float,
-             uj: float) -> bool:  # pragma: no cover - compiled
-    """§6 for candidate ``k``; mirrors :func:`summitry.models._exchange_fast.compute`."""
-    xsi, xdi, ssi, sdi, csi, sti = f[k, XSI], f[k, XDI], f[k, SSI], f[k, SDI], f[k, CSI], f[k, STI]
-    xsj, xdj, ssj, sdj, csj, stj = f[k, XSJ], f[k, XDJ], f[k, SSJ], f[k, SDJ], f[k, CSJ], f[k, STJ]
-    scp, scq, sp, sq, ratio = f[k, SCP], f[k, SCQ], f[k, SP], f[k, SQ], f[k, RATIO]
+def _compute(variant: int, xsi: float, xdi: float, ssi: float, sdi: float, csi: float,
+             sti: float, xsj: float, xdj: float, ssj: float, sdj: float, csj: float,
+             stj: float, scp: float, scq: float, sp: float, sq: float, ratio: float,
+             psi: float, psj: float, pni: int, ppi: int, pnj: int, ppj: int, corri: float,
+             ui: float, corrj: float, uj: float) -> tuple[bool, float, float, float, float,
+                                                          float]:  # pragma: no cover
+    """§6 for one candidate; mirrors :func:`summitry.models._exchange_fast.compute`.
+
+    Takes the candidate's fields as scalars and returns ``(valid, mi, mj, yi, yj, gain)``
+    (gain 0 when invalid; the moves only matter for a valid candidate). Scalars rather
+    than the candidate tables: an array argument of an inlined function costs an atomic
+    reference-count pair per call, which was a quarter of the kernel's time.
+    """
     if not (csi > 0.0 and csj > 0.0):
-        f[k, GAIN] = 0.0
-        return False
+        return False, 0.0, 0.0, 0.0, 0.0, 0.0
     a_j = abs(xdi - xsj)
     dp = a_j * ssj * csj / scp
     if variant == 0:
@@ -157,8 +169,6 @@ def _compute(f: Any, g: Any, k: int, variant: int, corri: float, ui: float, corr
     yi = xsi + mi
     yj = xsj + mj
     gain = _gain(variant, dp, dq, ssi, sdi, ssj, sdj)
-    psi, psj = f[k, PSI], f[k, PSJ]
-    pni, ppi, pnj, ppj = g[k, PNI], g[k, PPI], g[k, PNJ], g[k, PPJ]
     valid = (_side_valid(mi, yi, psi, pni, ppi) and _side_valid(mj, yj, psj, pnj, ppj)
              and gain >= EPS)
     if valid:
@@ -212,9 +222,7 @@ def _compute(f: Any, g: Any, k: int, variant: int, corri: float, ui: float, corr
             yi = xsi + mi
             yj = xsj + mj
         valid = _side_valid(mi, yi, psi, pni, ppi) and _side_valid(mj, yj, psj, pnj, ppj)
-    f[k, MI], f[k, MJ], f[k, YI], f[k, YJ] = mi, mj, yi, yj
-    f[k, GAIN] = gain if valid else 0.0
-    return valid
+    return valid, mi, mj, yi, yj, (gain if valid else 0.0)
 
 
 @numba.njit(cache=True, inline="always")  # type: ignore[misc]
@@ -228,32 +236,6 @@ def _rex(f: Any, k: int, p: float, key: Any, t: int, uid: int, ncalc: int) -> fl
     target = ssj / sdj if (u < 0.5) == (w < 0.5) else sdi / ssi
     out: float = eq + p * z * (target - eq)
     return out
-
-
-@numba.njit(cache=True, inline="always")  # type: ignore[misc]
-def _record(tab: Any, who: Any, n_who: Any, k: int, slot: int, actor: int, y: float,
-            start: float) -> None:  # pragma: no cover - compiled
-    """§7.2: enter a mover's voting position in candidate ``k``'s update table.
-
-    ``who[k, slot, :n_who[k, slot]]`` lists the recorded actors in actor order (the
-    order of the sums that read the table), ``tab[k, slot, actor]`` their entries.
-    """
-    n = n_who[k, slot]
-    r = 0
-    while r < n and who[k, slot, r] < actor:
-        r += 1
-    if r < n and who[k, slot, r] == actor:
-        e = tab[k, slot, actor]
-        if start <= e:
-            tab[k, slot, actor] = e if e < y else y
-        else:
-            tab[k, slot, actor] = e if e > y else y
-        return
-    for j in range(n, r, -1):
-        who[k, slot, j] = who[k, slot, j - 1]
-    who[k, slot, r] = actor
-    n_who[k, slot] = n + 1
-    tab[k, slot, actor] = y
 
 
 @numba.njit(cache=True, inline="always")  # type: ignore[misc]
@@ -386,13 +368,15 @@ def _draw(
                 new[a, i] = x[a, i]
         if history:
             voting[t] = x
-        head[:] = -1
+        for lst in range(2 * n_a * n_i):
+            head[lst] = -1
         # §5 candidates in generation order: per pair, right-right × left-left, then
         # left-right × right-left, each by actor order
         n = 0
         for pi in range(n_i):
             for qi in range(pi + 1, n_i):
-                n_cls[:] = 0
+                for k_cls in range(4):
+                    n_cls[k_cls] = 0
                 for a in range(n_a):
                     if part[a, pi] and part[a, qi]:
                         k_cls = (0 if not left[a, pi] else 1) + (0 if not left[a, qi] else 2)
@@ -434,7 +418,12 @@ def _draw(
         for k in range(n):
             if variant == 2:
                 f[k, RATIO] = _rex(f, k, p, key, t, k, 0)
-            ok = _compute(f, g, k, variant, 0.0, np.nan, 0.0, np.nan)
+            ok, mi, mj, yi, yj, gain = _compute(
+                variant, f[k, XSI], f[k, XDI], f[k, SSI], f[k, SDI], f[k, CSI], f[k, STI],
+                f[k, XSJ], f[k, XDJ], f[k, SSJ], f[k, SDJ], f[k, CSJ], f[k, STJ], f[k, SCP],
+                f[k, SCQ], f[k, SP], f[k, SQ], f[k, RATIO], f[k, PSI], f[k, PSJ], g[k, PNI],
+                g[k, PPI], g[k, PNJ], g[k, PPJ], 0.0, np.nan, 0.0, np.nan)
+            f[k, MI], f[k, MJ], f[k, YI], f[k, YJ], f[k, GAIN] = mi, mj, yi, yj, gain
             g[k, NCALC] += 1
             dead[k] = not ok
             n_who[k, 0] = 0
@@ -552,15 +541,46 @@ def _draw(
                     g[k, PNJ] = 1 if (g[k, PNJ] != 0 and m_old < 0.0) else 0
                     g[k, PPJ] = 1 if (g[k, PPJ] != 0 and m_old > 0.0) else 0
                     f[k, XSJ] = byi if flags & 2 else byj
-                if flags & 16:
-                    _record(tab, who, n_who, k, 1 if bq == cq_ else 0, bi, byi, bsti)
-                if flags & 32:
-                    _record(tab, who, n_who, k, 1 if bp == cq_ else 0, bj, byj, bstj)
+                # §7.2: enter the movers' voting positions in the update tables.
+                # who[k, slot, :n_who[k, slot]] lists the recorded actors in actor order
+                # (the order of the sums that read the table), tab[k, slot, actor] their
+                # entries. Written out here: as a helper taking the arrays it cost an
+                # atomic reference-count pair per call (see the module docstring).
+                for mover in range(2):
+                    if mover == 0:
+                        if not flags & 16:
+                            continue
+                        slot, actor, y, start = (1 if bq == cq_ else 0), bi, byi, bsti
+                    else:
+                        if not flags & 32:
+                            continue
+                        slot, actor, y, start = (1 if bp == cq_ else 0), bj, byj, bstj
+                    n_rec = n_who[k, slot]
+                    r = 0
+                    while r < n_rec and who[k, slot, r] < actor:
+                        r += 1
+                    if r < n_rec and who[k, slot, r] == actor:
+                        e = tab[k, slot, actor]
+                        if start <= e:
+                            tab[k, slot, actor] = e if e < y else y
+                        else:
+                            tab[k, slot, actor] = e if e > y else y
+                    else:
+                        for j in range(n_rec, r, -1):
+                            who[k, slot, j] = who[k, slot, j - 1]
+                        who[k, slot, r] = actor
+                        n_who[k, slot] = n_rec + 1
+                        tab[k, slot, actor] = y
                 corri, ui = _correction(tab, who, n_who, k, 1, ia, x, w, cq_)
                 corrj, uj = _correction(tab, who, n_who, k, 0, ja, x, w, cp_)
                 if variant == 2:
                     f[k, RATIO] = _rex(f, k, p, key, t, g[k, UID], g[k, NCALC])
-                ok = _compute(f, g, k, variant, corri, ui, corrj, uj)
+                ok, mi, mj, yi, yj, gain = _compute(
+                    variant, f[k, XSI], f[k, XDI], f[k, SSI], f[k, SDI], f[k, CSI], f[k, STI],
+                    f[k, XSJ], f[k, XDJ], f[k, SSJ], f[k, SDJ], f[k, CSJ], f[k, STJ], f[k, SCP],
+                    f[k, SCQ], f[k, SP], f[k, SQ], f[k, RATIO], f[k, PSI], f[k, PSJ], g[k, PNI],
+                    g[k, PPI], g[k, PNJ], g[k, PPJ], corri, ui, corrj, uj)
+                f[k, MI], f[k, MJ], f[k, YI], f[k, YJ], f[k, GAIN] = mi, mj, yi, yj, gain
                 g[k, NCALC] += 1
                 if not ok:
                     dead[k] = True
