@@ -40,6 +40,8 @@ import numpy as np
 from numba import prange
 from numpy.typing import NDArray
 
+from summitry.models._pairwise import psum as _psum
+
 __all__ = ["simulate"]
 
 FloatArray = NDArray[np.float64]
@@ -58,85 +60,14 @@ MARGIN = 1e-12
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")  # type: ignore[misc]
-def _leaf(a: Any, lo: int, n: int) -> float:  # pragma: no cover - compiled
-    """:func:`_psum` for ``n ≤ 128``."""
-    if n < 8:
-        res = 0.0
-        for i in range(lo, lo + n):
-            res += a[i]
-        return res
-    if n <= 128:
-        r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
-        r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
-        i = 8
-        while i < n - (n % 8):
-            r0 += a[lo + i]
-            r1 += a[lo + i + 1]
-            r2 += a[lo + i + 2]
-            r3 += a[lo + i + 3]
-            r4 += a[lo + i + 4]
-            r5 += a[lo + i + 5]
-            r6 += a[lo + i + 6]
-            r7 += a[lo + i + 7]
-            i += 8
-        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-        while i < n:
-            res += a[lo + i]
-            i += 1
-        return float(res)
-    return 0.0
-
-
-@numba.njit(cache=True, error_model="numpy", inline="always")  # type: ignore[misc]
-def _psum(a: Any, lo: int, n: int) -> float:  # pragma: no cover - compiled
-    """``a[lo:lo + n].sum()`` in NumPy's pairwise order (numpy/_core/src/umath/loops_utils.h).
-
-    NumPy sums a contiguous last axis this way: sequentially below 8 terms, with 8
-    interleaved partial sums up to 128, and above that as the sum of two halves (cut at
-    a multiple of 8). The halving is walked with an explicit stack (no recursion, which
-    Numba's cache does not handle).
-    """
-    if n <= 128:
-        return _leaf(a, lo, n)
-    s_lo = np.empty(64, dtype=np.int64)
-    s_n = np.empty(64, dtype=np.int64)
-    s_stage = np.empty(64, dtype=np.int64)
-    s_left = np.empty(64)
-    top = 0
-    s_lo[0], s_n[0], s_stage[0] = lo, n, 0
-    ret = 0.0
-    while top >= 0:
-        m = s_n[top]
-        if m <= 128:
-            ret = _leaf(a, s_lo[top], m)
-            top -= 1
-            continue
-        n2 = m // 2
-        n2 -= n2 % 8
-        if s_stage[top] == 0:  # first the left half
-            s_stage[top] = 1
-            top += 1
-            s_lo[top], s_n[top], s_stage[top] = s_lo[top - 1], n2, 0
-        elif s_stage[top] == 1:  # then the right half
-            s_left[top] = ret
-            s_stage[top] = 2
-            top += 1
-            s_lo[top], s_n[top], s_stage[top] = s_lo[top - 1] + n2, m - n2, 0
-        else:
-            ret = s_left[top] + ret
-            top -= 1
-    return ret
-
-
-@numba.njit(cache=True, error_model="numpy", inline="always")  # type: ignore[misc]
 def _pair_sums(
     terms: Any, n: int, n_pair: int, acc: Any, buf: Any, out: Any
 ) -> None:  # pragma: no cover - compiled
     """``out[q] = Σ_k terms[k, q]`` for ``q < n_pair``, each in :func:`_psum`'s order.
 
     The columns are summed side by side (the loops run over the pairs, which the compiler
-    vectorises) with the same partial sums as :func:`_leaf`; ``acc`` is ``(8, ≥ n_pair)``
-    scratch and ``buf`` scratch of ``n`` (for ``n > 128`` only).
+    vectorises) with the same partial sums as :func:`._pairwise.leaf`; ``acc`` is
+    ``(8, ≥ n_pair)`` scratch and ``buf`` scratch of ``n`` (for ``n > 128`` only).
     """
     if n < 8:
         for q in range(n_pair):

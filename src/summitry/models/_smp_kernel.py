@@ -8,12 +8,12 @@ bargains and adoptions when asked. The forecasts are then computed from those st
 the NumPy code (:func:`summitry.models.smp._forecasts`).
 
 It follows :mod:`summitry.models._smp_core` operation by operation, including NumPy's
-order of summation (:func:`_psum` reproduces NumPy's pairwise sum along a contiguous last
-axis; sums along other axes and products are sequential), so a draw's trajectory is the
-NumPy path's bit for bit. The one place where the NumPy path's own last bit depends on the
-batch is the normalisation of a queue's probabilities when a queue of another draw in the
-batch has more than 8 entries (NumPy pads queues to the longest one); there the kernel
-sums the draw's own queue.
+order of summation (:func:`._pairwise.psum` reproduces NumPy's pairwise sum along a
+contiguous last axis; sums along other axes and products are sequential), so a draw's
+trajectory is the NumPy path's bit for bit. The one place where the NumPy path's own
+last bit depends on the batch is the normalisation of a queue's probabilities when a
+queue of another draw in the batch has more than 8 entries (NumPy pads queues to the
+longest one); there the kernel sums the draw's own queue.
 
 Supported: every option of :class:`summitry.models.smp.SMP` except the identity-free
 ideal accommodation (ideals = positions here). Option values are passed as their index in
@@ -30,6 +30,7 @@ import numpy as np
 from numba import prange
 
 from summitry.models import _smp_core as core
+from summitry.models._pairwise import psum as _psum
 from summitry.models._smp_numba import _phi_pair, _vote
 
 __all__ = ["run"]
@@ -74,84 +75,6 @@ def codes(cfg: core.Config) -> tuple[int, ...]:
     )
 
 
-# --------------------------------------------------------------------------------------
-# NumPy's arithmetic
-# --------------------------------------------------------------------------------------
-@numba.njit(cache=True, error_model="numpy")  # type: ignore[misc]
-def _psum_block(a: Any, lo: int, n: int) -> float:  # pragma: no cover - compiled
-    """NumPy's pairwise sum of ``n ≤ 128`` contiguous values (8 lanes)."""
-    if n < 8:
-        res = 0.0
-        for k in range(n):
-            res += a[lo + k]
-        return res
-    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
-    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
-    k = 8
-    while k < n - (n % 8):
-        r0 += a[lo + k]
-        r1 += a[lo + k + 1]
-        r2 += a[lo + k + 2]
-        r3 += a[lo + k + 3]
-        r4 += a[lo + k + 4]
-        r5 += a[lo + k + 5]
-        r6 += a[lo + k + 6]
-        r7 += a[lo + k + 7]
-        k += 8
-    tot: float = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while k < n:
-        tot += a[lo + k]
-        k += 1
-    return tot
-
-
-@numba.njit(cache=True, error_model="numpy")  # type: ignore[misc]
-def _psum(a: Any, lo: int, n: int) -> float:  # pragma: no cover - compiled
-    """``a[lo:lo + n].sum()`` as NumPy sums a contiguous last axis.
-
-    Blocks of at most 128 values are summed by :func:`_psum_block`; longer runs split in
-    two halves (the first a multiple of 8 long) summed recursively — here with an explicit
-    stack, as Numba's cache does not take recursive functions.
-    """
-    if n <= 128:
-        return _psum_block(a, lo, n)
-    depth = 64
-    s_lo = np.empty(depth, dtype=np.int64)
-    s_n = np.empty(depth, dtype=np.int64)
-    s_phase = np.zeros(depth, dtype=np.int64)  # 0: new, 1: left pending, 2: right pending
-    s_left = np.empty(depth)
-    s_lo[0], s_n[0], s_phase[0] = lo, n, 0
-    sp = 1
-    val = 0.0
-    have = False  # a finished child value waits in `val`
-    while sp > 0:
-        top = sp - 1
-        if have:
-            if s_phase[top] == 1:
-                s_left[top] = val
-                s_phase[top] = 2
-                half = s_n[top] // 2
-                half -= half % 8
-                s_lo[sp], s_n[sp], s_phase[sp] = s_lo[top] + half, s_n[top] - half, 0
-                sp += 1
-                have = False
-            else:
-                val = s_left[top] + val
-                sp -= 1
-            continue
-        if s_n[top] <= 128:
-            val = _psum_block(a, s_lo[top], s_n[top])
-            sp -= 1
-            have = True
-            continue
-        s_phase[top] = 1
-        half = s_n[top] // 2
-        half -= half % 8
-        s_lo[sp], s_n[sp], s_phase[sp] = s_lo[top], half, 0
-        sp += 1
-    return val
-
-
 @numba.njit(cache=True, inline="always")  # type: ignore[misc]
 def _utility(dist: float, r: float) -> float:
     return (1.0 - dist) * (1.0 + min(dist, 1.0) * r)
@@ -164,7 +87,7 @@ def _distances(
     """:func:`_smp_core.distance` from ideal ``y[i]`` (saliences ``s[i]``) to ``pts[j]``.
 
     Into ``out[j]`` for every j where ``need[j]``; ``den[i] = Σ_k s_ik²``. The squares are
-    summed in NumPy's pairwise order (8 lanes as :func:`_psum_block`; the lanes start at 0,
+    summed in NumPy's pairwise order (8 lanes as :func:`._pairwise.leaf`; the lanes start at 0,
     which changes nothing for squares), written out without slicing the arrays: this is
     the innermost loop of the kernel.
     """
