@@ -63,32 +63,17 @@ def load_scenario(file: Path | None) -> Any:
     return load(file)
 
 
-def parse_value(text: str) -> Any:
-    """``"1"`` → 1, ``"0.5"`` → 0.5, ``"true"`` → True, else the string."""
-    low = text.strip().lower()
-    if low in ("true", "yes", "on"):
-        return True
-    if low in ("false", "no", "off"):
-        return False
-    if low in ("none", "null"):
-        return None
-    for conv in (int, float):
-        try:
-            return conv(text)
-        except ValueError:
-            pass
-    return text.strip()
-
-
 def parse_params(items: list[str] | None) -> dict[str, dict[str, Any]]:
     """``["challenge.q=0.5", "rounds=8"]`` → ``{"challenge": {"q": 0.5}, "*": {"rounds": 8}}``."""
+    from summitry.models.base import parse_setting
+
     params: dict[str, dict[str, Any]] = {}
     for item in items or []:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             fail(f"--param {item!r}: expected MODEL.NAME=VALUE or NAME=VALUE")
         model, dot, name = key.strip().rpartition(".")
-        params.setdefault(model if dot else "*", {})[name] = parse_value(value)
+        params.setdefault(model if dot else "*", {})[name] = parse_setting(value)
     return params
 
 

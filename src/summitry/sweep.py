@@ -52,6 +52,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from summitry.errors import MissingExtraError, SummitryError
+from summitry.models.base import parse_setting
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -111,18 +112,6 @@ def _number(text: str) -> int | float | None:
     return None
 
 
-def _param_value(text: str) -> Any:
-    low = text.strip().lower()
-    if low in ("true", "yes", "on"):
-        return True
-    if low in ("false", "no", "off"):
-        return False
-    if low in ("none", "null"):
-        return None
-    num = _number(text.strip())
-    return text.strip() if num is None else num
-
-
 def _values(item: str, text: str, numeric: bool) -> tuple[Any, ...]:
     text = text.strip()
     if not text:
@@ -143,7 +132,7 @@ def _values(item: str, text: str, numeric: bool) -> tuple[Any, ...]:
     if any(not v for v in raw):
         raise SummitryError(f"--grid {item!r}: an empty value in the list {text!r}")
     if not numeric:
-        return tuple(_param_value(v) for v in raw)
+        return tuple(parse_setting(v) for v in raw)
     out: list[float] = []
     for v in raw:
         num = _number(v)

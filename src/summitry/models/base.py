@@ -22,7 +22,6 @@ import inspect
 import json
 import threading
 import weakref
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
@@ -40,6 +39,7 @@ __all__ = [
     "model_class",
     "model_info",
     "model_names",
+    "parse_setting",
     "register",
     "solve",
 ]
@@ -230,4 +230,23 @@ def model_info() -> list[dict[str, Any]]:
     return out
 
 
-ParamCoercer = Callable[[str], Any]
+def parse_setting(text: str) -> Any:
+    """A model setting written as text (``--param``, ``--grid``) as a Python value.
+
+    >>> [parse_setting(t) for t in ("8", "0.5", "yes", "off", "null", " q ")]
+    [8, 0.5, True, False, None, 'q']
+    """
+    word = text.strip()
+    low = word.lower()
+    if low in ("true", "yes", "on"):
+        return True
+    if low in ("false", "no", "off"):
+        return False
+    if low in ("none", "null"):
+        return None
+    for conv in (int, float):
+        try:
+            return conv(word)
+        except ValueError:
+            pass
+    return word
