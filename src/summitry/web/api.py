@@ -348,10 +348,16 @@ def keyed_forecast(st: WebState, source: Source, models: list[str] | None, draws
     return fc, key
 
 
-def _job_forecast(st: WebState, source: Source, job_id: str) -> Forecast:
+def _job(st: WebState, job_id: str) -> Job:
+    """The job ``job_id`` (404 if it is not a job id or not known to this process)."""
     job = st.jobs.get(job_id) if _JOB.match(job_id) else None
     if job is None:
         raise ProblemError.not_found("job", job_id)
+    return job
+
+
+def _job_forecast(st: WebState, source: Source, job_id: str) -> Forecast:
+    job = _job(st, job_id)
     if job.status != "done" or not isinstance(job.result, Forecast):
         raise ProblemError(409, f"job {job_id} has not finished (status {job.status})")
     if job.result.scenario.input_hash() != source.scenario.input_hash():
@@ -774,9 +780,7 @@ def list_jobs(request: Request) -> list[dict[str, Any]]:
 def get_job(request: Request, job_id: Annotated[str, PathParam(max_length=64)]
             ) -> dict[str, Any]:
     """A job's status and progress; its forecast once done."""
-    job = state_of(request).jobs.get(job_id) if _JOB.match(job_id) else None
-    if job is None:
-        raise ProblemError.not_found("job", job_id)
+    job = _job(state_of(request), job_id)
     return job_out(job)
 
 
@@ -784,9 +788,7 @@ def get_job(request: Request, job_id: Annotated[str, PathParam(max_length=64)]
 def cancel_job(request: Request, job_id: Annotated[str, PathParam(max_length=64)]
                ) -> dict[str, Any]:
     """Ask a job to stop (it stops after its current step)."""
-    job = state_of(request).jobs.get(job_id) if _JOB.match(job_id) else None
-    if job is None:
-        raise ProblemError.not_found("job", job_id)
+    job = _job(state_of(request), job_id)
     job.cancel()
     return job_out(job, result=False)
 
