@@ -58,6 +58,8 @@ def test_history_first_keeps_every_outcome_and_draw_zero(engine: str) -> None:
         np.testing.assert_array_equal(first.extra[key], full.extra[key][:1])
     assert first.events == full.events
     assert full.history.shape[0] == prob.n_draws  # the default records every draw
+    # the forecast is the outcome at the start positions after the last round
+    np.testing.assert_array_equal(full.outcome, full.history_outcome[:, -1])
 
 
 @pytest.mark.skipif(not HAVE_NUMBA, reason="numba not installed")

@@ -278,8 +278,7 @@ class Exchange(BaseModel):
                             axis=1) if n_h else np.zeros((0, rounds + 1, n_i))
         vote_out = (np.stack([weighted_mean(head, res.voting[:, t]) for t in range(rounds)],
                              axis=1) if rounds and n_h else np.zeros((n_h, rounds, n_i)))
-        outcome = (hist_out[:, -1].copy() if n_h == n_d
-                   else weighted_mean(problem, res.final))
+        outcome = weighted_mean(problem, res.final)  # every draw, whatever history keeps
         events = [[self._event(problem, row, t) for row in ev.tolist()]
                   for t, ev in enumerate(res.events)]
         while len(events) < rounds:
