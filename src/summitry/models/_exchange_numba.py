@@ -20,9 +20,14 @@ What keeps a round cheap (Monte Carlo solves thousands of draws):
   reads only its own candidate's state, and the re-sorted keys are assigned after the
   walk in old list order.
 - **The sorted list is a tournament tree** over the candidates (a leaf per candidate,
-  every node the first of its two children in list order): executing, dropping or
-  re-keying a candidate repairs one path, and the root is the head of the list. List
+  every node the first of its two children in list order): executing or re-keying a
+  candidate repairs one path, and the root is the head of the list. A dropped (invalid)
+  candidate keeps its leaf until it reaches the root, where :func:`_purge` takes it
+  out: most drops never get there, and the first live leaf is the same either way. List
   keys are unique, so the head is the same whatever structure finds it.
+- **Sign test first.** A side's move has the sign its positions give it (§6.3, also
+  after truncation), so a candidate whose moves list no longer allows that sign (§6.5)
+  is dropped before its tables are updated and §6 is evaluated: about half the drops.
 - **§7.2 tables list their movers** in actor order, so the outcome corrections sum only
   the recorded entries (in the order the NumPy engine adds them).
 - **Quantised gains in integer form** (:func:`_quantise`), without library calls.
@@ -287,6 +292,17 @@ def _set_leaf(tq: Any, ts: Any, tk: Any, n_leaves: int, k: int, q: float,
 
 
 @numba.njit(cache=True, inline="always")  # type: ignore[misc]
+def _purge(tq: Any, ts: Any, tk: Any, n_leaves: int, dead: Any) -> None:  # pragma: no cover
+    """Take dropped candidates off the top of the tree until a live one heads it.
+
+    A candidate found invalid keeps its leaf (re-keying it would cost a path repair per
+    drop); the root is the head of the list only once no dropped candidate is above it.
+    """
+    while tq[1] != _NONE_Q and dead[tk[1]]:
+        _set_leaf(tq, ts, tk, n_leaves, tk[1], _NONE_Q, _NONE_S)
+
+
+@numba.njit(cache=True, inline="always")  # type: ignore[misc]
 def _link(head: Any, nxt: Any, lst: int, k: int, slot: int) -> None:  # pragma: no cover
     node = k * _LINKS + slot
     nxt[node] = head[lst]
@@ -449,11 +465,16 @@ def _draw(
         step = 0
         n_ex = 0
         while n_ex < max_ex:
-            # §7.1 head of the stably sorted list: the tree's root
-            if n == 0 or tq[1] == _NONE_Q:
+            # §7.1 head of the stably sorted list: the tree's root, once the dropped
+            # candidates above it are taken out
+            if n == 0:
+                break
+            _purge(tq, ts, tk, n_leaves, dead)
+            if tq[1] == _NONE_Q:
                 break
             xk = tk[1]
             _set_leaf(tq, ts, tk, n_leaves, xk, _NONE_Q, _NONE_S)
+            _purge(tq, ts, tk, n_leaves, dead)
             if (random_ties and tq[1] != _NONE_Q and tq[1] == f[xk, QG]
                     and _uniform(key, t, step, 0, 5) >= 0.5):
                 # a tie with the next one: on heads the head goes to the end of the list
@@ -541,6 +562,12 @@ def _draw(
                     g[k, PNJ] = 1 if (g[k, PNJ] != 0 and m_old < 0.0) else 0
                     g[k, PPJ] = 1 if (g[k, PPJ] != 0 and m_old > 0.0) else 0
                     f[k, XSJ] = byi if flags & 2 else byj
+                if ((g[k, PNI] if f[k, XSI] > f[k, XDJ] else g[k, PPI]) == 0
+                        or (g[k, PNJ] if f[k, XSJ] > f[k, XDI] else g[k, PPJ]) == 0):
+                    # §6.5: a side's move has the sign fixed by its positions, and its
+                    # moves list no longer allows that sign: invalid whatever §6 gives
+                    dead[k] = True
+                    continue
                 # §7.2: enter the movers' voting positions in the update tables.
                 # who[k, slot, :n_who[k, slot]] lists the recorded actors in actor order
                 # (the order of the sums that read the table), tab[k, slot, actor] their
@@ -583,8 +610,7 @@ def _draw(
                 f[k, MI], f[k, MJ], f[k, YI], f[k, YJ], f[k, GAIN] = mi, mj, yi, yj, gain
                 g[k, NCALC] += 1
                 if not ok:
-                    dead[k] = True
-                    _set_leaf(tq, ts, tk, n_leaves, k, _NONE_Q, _NONE_S)
+                    dead[k] = True  # its leaf goes when it reaches the root (_purge)
                     continue
                 q_new = _quantise(f[k, GAIN], cell, cell_bits)
                 if q_new != f[k, QG]:

@@ -71,6 +71,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from summitry.errors import MissingExtraError, SummitryError, UnknownNameError
+from summitry.models._numba import available as _numba_available
 from summitry.models.base import BaseModel, Solution, register
 from summitry.problem import Problem
 
@@ -513,14 +514,6 @@ def _simulate(
         mean[:, t_done + 1 :] = mean[:, t_done : t_done + 1]
         risk[:, t_done + 1 :] = risk[:, t_done : t_done + 1]
     return _Run(hist, med, mean, risk, n_rounds, events)
-
-
-def _numba_available() -> bool:
-    try:
-        import numba  # noqa: F401
-    except ImportError:  # pragma: no cover - numba is installed in development
-        return False
-    return True
 
 
 _Events = list[list[tuple[int, int, int, int, float, float]]]

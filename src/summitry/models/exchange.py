@@ -74,6 +74,7 @@ from numpy.typing import NDArray
 from summitry.errors import MissingExtraError, ModelError, SummitryError, UnknownNameError
 from summitry.models._exchange_exact import DECIMAL_CONTEXT, run_scalar, shortest_decimal
 from summitry.models._exchange_fast import VARIANTS, FastResult, candidate_bound, run_numpy
+from summitry.models._numba import available as _numba_available
 from summitry.models.base import BaseModel, Solution, register
 from summitry.models.compromise import weighted_mean
 from summitry.problem import Problem
@@ -86,14 +87,6 @@ FloatArray = NDArray[np.float64]
 VARIANT_NAMES = tuple(VARIANTS)
 #: Fast-path engines; ``auto`` uses Numba when it is installed.
 ENGINES = ("auto", "numpy", "numba")
-
-
-def _numba_available() -> bool:
-    try:
-        import numba  # noqa: F401
-    except ImportError:  # pragma: no cover - numba is installed in development
-        return False
-    return True
 
 
 def decimal_inputs(
