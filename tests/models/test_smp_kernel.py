@@ -96,19 +96,90 @@ def test_kernel_equals_numpy_on_options(options: dict[str, Any]) -> None:
     b = SMP(engine="numba", rounds=40, **options).solve(prob)
     _assert_same(a, b)
     assert a.n_rounds[1] > 0 and np.all(b.history[1, :, 0] == b.history[1, :1, 0])  # absent
+    # the kernel forecasts the final states of unrecorded draws on a path of its own
+    for outcome in ("pce_mean", "modal"):
+        c = SMP(engine="numba", rounds=40, outcome=outcome, **options).solve(_first(prob))
+        ref = a.outcome if outcome == "pce_mean" else a.extra["forecast_modal"][:, -1]
+        np.testing.assert_array_equal(c.outcome, ref)
 
 
 @pytest.mark.parametrize(("seed", "a", "i"), [
     (1, 2, 1), (2, 3, 2), (3, 7, 9), (4, 9, 8), (5, 12, 3), (6, 5, 17), (7, 4, 130),
+    (8, 12, 1),
 ])
 def test_kernel_equals_numpy_on_sizes(seed: int, a: int, i: int) -> None:
-    # 8+ issues or actors: NumPy sums pairwise; more than 128 issues: in halves
+    # 8+ issues or actors: NumPy sums pairwise; more than 128 issues: in halves; one issue:
+    # the PCE mean sums along the actors (pairwise from 8 actors on), else along issues
     prob = _problem(seed, d=4, a=a, i=i)
     for rounds in (3, 100):  # draws that hit the cap, draws that stop early
         x = SMP(engine="numpy", rounds=rounds).solve(prob)
         y = SMP(engine="numba", rounds=rounds).solve(prob)
         _assert_same(x, y)
+        z = SMP(engine="numba", rounds=rounds).solve(_first(prob))
+        np.testing.assert_array_equal(z.outcome, x.outcome)
     assert np.any(x.n_rounds < 100)
+
+
+def _near_problem(seed: int, d: int, a: int, i: int) -> Problem:
+    """Draws whose actors 0 and 1 (and 2 and 3) hold distinct positions within KTAB's
+    tolerance 1e−3 of each other, with the actors listed in a different order per draw."""
+    rng = np.random.default_rng(seed)
+    pos = np.round(rng.uniform(20, 80, (d, a, i)), 2)
+    pos[:, 1] = pos[:, 0] + 0.04  # 4e−4 apart on KTAB's [0, 1] scale
+    pos[:, 3] = pos[:, 2]
+    pos[:, 3, 0] -= 0.05
+    sal = rng.uniform(0.1, 1.0, (d, a, i)) / i
+    cap = np.broadcast_to(rng.uniform(1, 100, (d, a, 1)), (d, a, i)).copy()
+    for k in range(d):  # actor order per draw: a permutation
+        perm = rng.permutation(a)
+        pos[k], sal[k], cap[k] = pos[k, perm], sal[k, perm], cap[k, perm]
+    return Problem.from_arrays(positions=pos, salience=sal, capability=cap)
+
+
+@pytest.mark.parametrize("i", [1, 3])
+def test_kernel_forecasts_merge_near_positions_in_canonical_order(i: int) -> None:
+    # the forecasts redo KTAB's merge of near positions with the actors in canonical order
+    prob = _near_problem(71, d=6, a=9, i=i)
+    for rounds in (1, 2, 50):
+        x = SMP(engine="numpy", rounds=rounds).solve(prob)
+        y = SMP(engine="numba", rounds=rounds).solve(prob)
+        _assert_same(x, y)
+        for outcome in ("pce_mean", "modal"):
+            z = SMP(engine="numba", rounds=rounds, outcome=outcome).solve(_first(prob))
+            ref = x.outcome if outcome == "pce_mean" else x.extra["forecast_modal"][:, -1]
+            np.testing.assert_array_equal(z.outcome, ref)
+    # the canonical order matters: at turn 0 it keeps other representatives of the near
+    # pairs than the file order in some draws
+    from summitry.models._smp_core import unique_positions
+
+    prep = M._prepare(prob)
+    order = M._canonical_order(prep)
+    x0 = prep["x"]
+    x_c = np.take_along_axis(x0, order[..., None], axis=1)
+    rep, _ = unique_positions(x0, prep["present"])
+    rep_c, _ = unique_positions(x_c, prep["present"])
+    kept = [sorted(map(tuple, x0[k][rep[k]])) != sorted(map(tuple, x_c[k][rep_c[k]]))
+            for k in range(x0.shape[0])]
+    assert any(kept)
+
+
+def test_victory_powers_are_exact_squares() -> None:
+    # NumPy's float power uses the CPU's vector math (last bits vary between machines);
+    # the models square exactly, in both engines
+    from summitry.models import _smp_core as core
+    from summitry.models import _smp_kernel as kernel
+
+    rng = np.random.default_rng(3)
+    c = rng.uniform(0, 1, (40, 40)) * 10.0 ** rng.integers(-6, 3, (40, 40))
+    s4 = (c * c) * (c * c)
+    np.testing.assert_array_equal(
+        core.victory("quartic", c, c.T), s4 / (s4 + s4.T))
+    np.testing.assert_array_equal(
+        core.victory("octic", c, c.T), (s4 * s4) / (s4 * s4 + (s4 * s4).T))
+    for model in core.VICTORY:
+        out = np.empty_like(c)
+        kernel._victories(kernel.codes(replace(M.core.Config(), victory=model))[1], c, 40, out)
+        np.testing.assert_array_equal(out, core.victory_matrix(model, c), err_msg=model)
 
 
 def test_kernel_rounds_cap_and_stop() -> None:

@@ -101,8 +101,13 @@ def victory(model: str, s1: FloatArray, s2: FloatArray) -> FloatArray:
         if model == "linear":
             return s1 / (s1 + s2)
         if model in ("square", "quartic", "octic"):
-            k = {"square": 2, "quartic": 4, "octic": 8}[model]
-            a, b = s1**k, s2**k
+            # s², s⁴, s⁸ by exact repeated squaring: NumPy's array power of a float uses the
+            # CPU's vector math library (e.g. SVML with AVX-512), whose last bit differs from
+            # libm's pow and between machines; squaring is the same everywhere, in the Numba
+            # kernel too
+            a, b = s1 * s1, s2 * s2
+            for _ in range({"square": 0, "quartic": 1, "octic": 2}[model]):
+                a, b = a * a, b * b
             return np.asarray(a / (a + b))
         if model == "binary":
             r = s1 / (s1 + s2)

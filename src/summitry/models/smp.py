@@ -53,6 +53,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from summitry.errors import ModelError, SummitryError
 from summitry.models import _smp_core as core
+from summitry.models._numba import available as _numba_available
 from summitry.models.base import BaseModel, Solution, register
 from summitry.problem import Problem
 
@@ -138,14 +139,6 @@ def _use_numba(work: int) -> bool:
     if "numba" in sys.modules and sys.modules["numba"] is not None:
         return True
     return work >= _NUMBA_MIN_WORK and _numba_available()
-
-
-def _numba_available() -> bool:
-    try:
-        import numba  # noqa: F401
-    except ImportError:  # pragma: no cover - numba is installed in development
-        return False
-    return True
 
 
 @register
@@ -310,17 +303,16 @@ class SMP(BaseModel):
         # positions that never moved are reported exactly as given
         rec = problem if n_hist == dd else problem.take(slice(0, n_hist))
         history = _user_positions(rec, run["history"])
-        final = _user_positions(problem, run["final_x"])
         forecasts = {
             "pce_mean": run["pce_mean"] * 100.0,
             "modal": run["modal"] * 100.0,
             "weighted_mean": _weighted_mean(rec, history),
         }
-        finals = {
-            "pce_mean": run["final_pce_mean"] * 100.0,
-            "modal": run["final_modal"] * 100.0,
-            "weighted_mean": _weighted_mean(problem, final[:, None])[:, 0],
-        }
+        if self.outcome == "weighted_mean":
+            final = _user_positions(problem, run["final_x"])
+            outcome = _weighted_mean(problem, final[:, None])[:, 0]
+        else:
+            outcome = run[f"final_{self.outcome}"] * 100.0
         extra: dict[str, Any] = {
             "risk": run["risk"],
             "win_prob": run["win_prob"],
@@ -335,7 +327,7 @@ class SMP(BaseModel):
         return Solution(
             model=self.name,
             params=self.params(),
-            outcome=finals[self.outcome],
+            outcome=outcome,
             history=history,
             history_outcome=forecasts[self.outcome],
             n_rounds=run["n_rounds"].astype(np.int64),
@@ -397,10 +389,15 @@ def _weighted_mean(problem: Problem, history: FloatArray) -> FloatArray:
     """Capability × salience weighted mean of each turn's positions, ``(D, T, I)``."""
     from summitry.models.compromise import weighted_mean
 
-    t = history.shape[1]
-    out = np.empty((history.shape[0], t, history.shape[3]))
-    for k in range(t):
-        out[:, k] = weighted_mean(problem, history[:, k])
+    d, t, a, ni = history.shape
+    out = np.empty((d, t, ni))
+    # several turns per call, as draws of a repeated problem (the mean is per draw)
+    step = max(1, _CHUNK_ELEMENTS // max(1, d * a * ni))
+    for lo in range(0, t, step):
+        n = min(t, lo + step) - lo
+        rep = problem if n == 1 else problem.take(np.repeat(np.arange(d), n))
+        pos = history[:, lo : lo + n].reshape(d * n, a, ni)
+        out[:, lo : lo + n] = weighted_mean(rep, pos).reshape(d, n, ni)
     return out
 
 
@@ -715,36 +712,14 @@ def _run_numpy(
     return out
 
 
-def _state_forecasts(
-    cfg: core.Config, prep: dict[str, NDArray[Any]], draws: NDArray[np.intp], xs: FloatArray,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Risk attitudes, winning probabilities, PCE mean and modal position of states.
-
-    State n is draw ``draws[n]`` with positions (and ideals) ``xs[n]``; the numbers are
-    those :func:`_simulate` computes for the same state.
-    """
-    n, a, ni = xs.shape
-    out = (np.empty((n, a)), np.empty((n, a)), np.empty((n, ni)), np.empty((n, ni)))
-    step = max(1, _CHUNK_ELEMENTS // max(1, a * a * max(a, ni)))
-    for lo in range(0, n, step):
-        sl = slice(lo, lo + step)
-        state = {k: v[draws[sl]] for k, v in prep.items()}
-        state["x"] = state["y"] = xs[sl]
-        st = setup(cfg, state, perspectives=False)
-        wp, mean, modal = _forecasts(cfg, state, st)
-        for arr, val in zip(out, (st.risk, wp, mean, modal), strict=True):
-            arr[sl] = val
-    return out
-
-
 def _run_kernel(
     cfg: core.Config, prep: dict[str, NDArray[Any]], rounds: int,
     gens: list[np.random.Generator] | None, n_hist: int, names: tuple[str, ...],
 ) -> dict[str, Any]:
-    """The Numba engine: :func:`._smp_kernel.run` plays the turns, NumPy the forecasts.
+    """The Numba engine: :func:`._smp_kernel.run` plays the turns and forecasts the states.
 
-    Forecasts are computed for the final state of every draw and for every turn of the
-    first ``n_hist`` draws, from the states the kernel returns.
+    Forecasts (risk attitudes, winning probabilities, PCE mean, modal position) come for
+    every turn of the first ``n_hist`` draws and for every draw's final state.
     """
     from summitry.models import _smp_kernel as kernel
 
@@ -757,6 +732,9 @@ def _run_kernel(
     x_out = np.empty_like(x0)
     n_rounds = np.zeros(dd, dtype=np.int64)
     ratio = np.zeros(dd)
+    blank_mean = x0.mean(axis=1)  # the forecast of draws without any actor
+    final_mean = blank_mean.copy()
+    final_modal = blank_mean.copy()
 
     def event_arrays(n: int) -> tuple[NDArray[Any], ...]:
         return (np.full((n, a), -1, dtype=np.int64), np.zeros((n, a)), np.zeros((n, a)),
@@ -766,47 +744,33 @@ def _run_kernel(
     ev = event_arrays(rounds + 1)
     # the per-turn positions of many draws are recorded a chunk of draws at a time
     chunk = dd if n_hist <= 1 else max(1, _CHUNK_ELEMENTS // ((rounds + 1) * a * ni))
-    hists = []
+    recs: list[tuple[NDArray[Any], ...]] = []
     for lo in range(0, max(dd, 1), chunk):
         hi = min(dd, lo + chunk)
-        hist = np.empty((min(max(n_hist - lo, 0), hi - lo), rounds + 1, a, ni))
+        n_h = min(max(n_hist - lo, 0), hi - lo)
+        # per turn: positions, risk attitudes, winning probabilities, PCE mean, modal
+        rec = (np.empty((n_h, rounds + 1, a, ni)), np.zeros((n_h, rounds + 1, a)),
+               np.zeros((n_h, rounds + 1, a)),
+               np.repeat(blank_mean[lo : lo + n_h, None], rounds + 1, axis=1),
+               np.repeat(blank_mean[lo : lo + n_h, None], rounds + 1, axis=1))
         part = {k: np.ascontiguousarray(v[lo:hi]) for k, v in prep.items()}
         e = ev if lo == 0 else event_arrays(0)
         kernel.run(
             part["x"], part["s"], part["s_dist"], part["sig"], part["cap"], part["present"],
-            op, rounds, uniforms[lo:hi], x_out[lo:hi], n_rounds[lo:hi], ratio[lo:hi], hist,
-            e[0], e[1], e[2], e[3], e[4], e[5], e[6],
+            op, rounds, uniforms[lo:hi], x_out[lo:hi], n_rounds[lo:hi], ratio[lo:hi],
+            final_mean[lo:hi], final_modal[lo:hi], *rec, *e,
         )
-        if hist.shape[0]:
-            hists.append(hist[:, : int(n_rounds[lo:hi].max()) + 1])
+        if n_h:
+            t_chunk = int(n_rounds[lo:hi].max()) + 1
+            recs.append(tuple(arr[:, :t_chunk] for arr in rec))
     t_max = int(n_rounds.max(initial=0)) + 1
-    history = (np.concatenate([_pad_turns(h, t_max) for h in hists], axis=0) if hists
-               else np.empty((0, t_max, a, ni)))
-    n_h = history.shape[0]
-    blank_mean = x0.mean(axis=1)
-    present: NDArray[np.bool_] = np.asarray(prep["present"].any(axis=1))
-    # forecasts of every turn of the recorded draws (stopped draws repeat their last turn)
-    risk = np.zeros((n_h, t_max, a))
-    win = np.zeros((n_h, t_max, a))
-    pmean = np.repeat(blank_mean[:n_h, None], t_max, axis=1)
-    pmodal = pmean.copy()
-    rec = np.flatnonzero(present[:n_h])
-    if rec.size:
-        d_ix = np.repeat(rec, n_rounds[rec] + 1)
-        t_ix = np.concatenate([np.arange(n + 1) for n in n_rounds[rec]])
-        vals = _state_forecasts(cfg, prep, d_ix, history[d_ix, t_ix])
-        for arr, val in zip((risk, win, pmean, pmodal), vals, strict=True):
-            arr[d_ix, t_ix] = val
-        last = np.minimum(np.arange(t_max)[None, :], n_rounds[:n_h, None])
-        rows = np.arange(n_h)[:, None]
-        risk, win, pmean, pmodal = (arr[rows, last] for arr in (risk, win, pmean, pmodal))
-    # forecasts of every draw's final state
-    final_mean = blank_mean.copy()
-    final_modal = blank_mean.copy()
-    work = np.flatnonzero(present)
-    if work.size:
-        _, _, final_mean[work], final_modal[work] = _state_forecasts(
-            cfg, prep, work, x_out[work])
+    if recs:
+        history, risk, win, pmean, pmodal = (
+            np.concatenate([_pad_turns(r[k], t_max) for r in recs], axis=0) for k in range(5))
+    else:
+        history = np.empty((0, t_max, a, ni))
+        risk, win = np.zeros((0, t_max, a)), np.zeros((0, t_max, a))
+        pmean, pmodal = np.zeros((0, t_max, ni)), np.zeros((0, t_max, ni))
     events: list[list[dict[str, Any]]] = [[]]
     for t in range(1, int(n_rounds[0]) + 1 if dd else 1):
         events.append(_events(names, *(arr[t] for arr in ev)))
