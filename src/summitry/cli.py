@@ -1441,7 +1441,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; user errors print a message and return exit code 2."""
     from summitry.models import _numba
 
-    _numba.skip_blas_probe()  # 0.2 s less start-up; no summitry kernel uses BLAS
+    _numba.skip_blas_probe()  # ~0.15 s less start-up; no summitry kernel uses BLAS
     try:  # typer ≥ 0.20 vendors click
         from typer._click import exceptions as click_exc
     except ImportError:  # pragma: no cover - older typer on real click

@@ -5,8 +5,8 @@ Every model with a compiled engine asks :func:`available` before it loads a kern
 this is the one place that first imports Numba for the models.
 
 Start-up of the command line. When Numba loads its first kernel it imports
-``numba.np.arraymath``, which probes for a BLAS by importing ``scipy.linalg``: 0.2 s of a
-forecast that should take under two seconds. The probe only decides whether compiled
+``numba.np.arraymath``, which probes for a BLAS by importing ``scipy.linalg``: 0.13–0.2 s of
+every forecast from the command line. The probe only decides whether compiled
 ``np.convolve``/``np.correlate`` call BLAS's dot or a plain loop, and no summitry kernel
 uses either. A process that calls :func:`skip_blas_probe` (the command line does) makes
 the probe find no BLAS. A library user's process is left alone: importing summitry never
