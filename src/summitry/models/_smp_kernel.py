@@ -31,7 +31,8 @@ from numba import prange
 
 from summitry.models import _smp_core as core
 from summitry.models._pairwise import psum as _psum
-from summitry.models._smp_numba import _phi_pair, _vote
+from summitry.models._smp_numba import _phi_pair
+from summitry.models._smp_numba import coalitions_of as _coalitions
 
 __all__ = ["run"]
 
@@ -57,8 +58,6 @@ _B_S1P1 = _BARG["s1p1"]
 _BMOD = {name: k for k, name in enumerate(core.BARGAIN_MODEL)}
 _BM_INIT = _BMOD["init_only"]
 _BM_RCVR = _BMOD["init_rcvr"]
-_ASYM = core.VOTING.index("asym_prosp")
-_PROP = core.VOTING.index("proportional")
 _TOL_UNIF = core.MARKOV_TOL["markov_uniform"]
 _TOL_INC = core.MARKOV_TOL["markov_incentive"]
 _LO = 1e-6 / (1.0 + 1e-6)
@@ -177,35 +176,6 @@ def _victory(model: int, s1: float, s2: float) -> float:  # pragma: no cover - c
         return _LO
     r = s1 / (s1 + s2)
     return min(max((2.1 * r - 1.0) / 0.1, 0.0), 1.0)
-
-
-@numba.njit(cache=True, error_model="numpy", inline="always")  # type: ignore[misc]
-def _coalitions(rule: int, w: Any, u: Any, no: int, c: Any) -> None:  # pragma: no cover
-    """:func:`_smp_core.coalitions` of voters ``w`` over the first ``no`` options of ``u``."""
-    nk = u.shape[0]
-    if rule == _PROP:  # the default, written out so that the loop has no branches
-        for a in range(no):
-            c[a, a] = core.MIN_COALITION
-            for b in range(no):
-                if b != a:
-                    s = 0.0
-                    for k in range(nk):
-                        s += max(w[k] * (u[k, a] - u[k, b]), 0.0)
-                    c[a, b] = s + core.MIN_COALITION
-        return
-    for a in range(no):
-        c[a, a] = core.MIN_COALITION
-        for b in range(no):
-            if b == a:
-                continue
-            s = 0.0
-            for k in range(nk):
-                if rule == _ASYM and a < b:
-                    v = -_vote(rule, w[k], u[k, b] - u[k, a])
-                else:
-                    v = _vote(rule, w[k], u[k, a] - u[k, b])
-                s += max(v, 0.0)
-            c[a, b] = s + core.MIN_COALITION
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")  # type: ignore[misc]

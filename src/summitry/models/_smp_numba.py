@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from summitry.models import _smp_core as core
 
-__all__ = ["all_challenges", "coalitions"]
+__all__ = ["all_challenges", "coalitions", "coalitions_of"]
 
 FloatArray = NDArray[np.float64]
 
@@ -132,24 +132,43 @@ def all_challenges(
     return phi, gain
 
 
+@numba.njit(cache=True, error_model="numpy", inline="always")  # type: ignore[misc]
+def coalitions_of(rule: int, w: Any, u: Any, no: int, c: Any) -> None:  # pragma: no cover
+    """:func:`_smp_core.coalitions` of one state: voters ``w`` over the first ``no``
+    options of ``u`` (``(voters, options)``), into ``c``. Shared by :func:`coalitions`
+    and the turn kernel (:mod:`._smp_kernel`)."""
+    nk = u.shape[0]
+    if rule == _P:  # the default, written out so that the loop has no branches
+        for a in range(no):
+            c[a, a] = core.MIN_COALITION
+            for b in range(no):
+                if b != a:
+                    s = 0.0
+                    for k in range(nk):
+                        s += max(w[k] * (u[k, a] - u[k, b]), 0.0)
+                    c[a, b] = s + core.MIN_COALITION
+        return
+    for a in range(no):
+        c[a, a] = core.MIN_COALITION
+        for b in range(no):
+            if b == a:
+                continue
+            s = 0.0
+            for k in range(nk):
+                if rule == _A and a < b:
+                    # KTAB: v(a:b) = −v(b:a) for b > a (matters for asym_prosp only)
+                    v = -_vote(rule, w[k], u[k, b] - u[k, a])
+                else:
+                    v = _vote(rule, w[k], u[k, a] - u[k, b])
+                s += max(v, 0.0)
+            c[a, b] = s + core.MIN_COALITION
+
+
 @numba.njit(cache=True)  # type: ignore[misc]
 def _coalitions_kernel(rule: int, w: Any, u: Any, out: Any) -> None:  # pragma: no cover
-    n, k_n, o = u.shape
+    n, _, o = u.shape
     for d in range(n):
-        for a in range(o):
-            out[d, a, a] = core.MIN_COALITION
-            for b in range(o):
-                if b == a:
-                    continue
-                s = 0.0
-                for k in range(k_n):
-                    if rule == _A and a < b:
-                        # KTAB: v(a:b) = −v(b:a) for b > a (matters for asym_prosp only)
-                        v = -_vote(rule, w[d, k], u[d, k, b] - u[d, k, a])
-                    else:
-                        v = _vote(rule, w[d, k], u[d, k, a] - u[d, k, b])
-                    s += max(v, 0.0)
-                out[d, a, b] = s + core.MIN_COALITION
+        coalitions_of(rule, w[d], u[d], o, out[d])
 
 
 def coalitions(rule: str, w: FloatArray, u: FloatArray) -> FloatArray:
